@@ -1,0 +1,60 @@
+/* amsel/status.h — status codes and the per-context error state.
+ *
+ * Every fallible library call returns an amsel_status. On failure the
+ * context that was passed in holds a human-readable message naming the
+ * file, tensor or line at fault: read it with amsel_last_error(ctx). */
+#ifndef AMSEL_STATUS_H
+#define AMSEL_STATUS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum amsel_status {
+    AMSEL_OK = 0,
+    AMSEL_ERR_INVALID_ARG,  /* a caller passed a bad argument */
+    AMSEL_ERR_IO,           /* a file could not be opened, read or written */
+    AMSEL_ERR_FORMAT,       /* a file is malformed (model, image, text) */
+    AMSEL_ERR_UNSUPPORTED,  /* well-formed but uses something we do not run */
+    AMSEL_ERR_NOMEM,        /* an allocation failed */
+    AMSEL_ERR_LIMIT         /* an input exceeds a configured limit */
+} amsel_status;
+
+/* Short constant description of a status ("format error", ...). */
+const char *amsel_status_str(amsel_status s);
+
+/* A context carries the error message, the allocator and the limits.
+ * One context per thread (it is not locked); models and images created
+ * with a context keep a pointer to it and must be destroyed first. */
+typedef struct amsel_ctx amsel_ctx;
+
+/* Allocator hook (Lua style): realloc semantics; ptr NULL = malloc,
+ * size 0 = free (return NULL). */
+typedef void *(*amsel_alloc_fn)(void *user, void *ptr, size_t size);
+
+/* Limits on hostile input; 0 in a field means the default. */
+typedef struct amsel_limits {
+    size_t max_image_pixels;   /* default 64 Mpixel (8000x8000) */
+    size_t max_file_bytes;     /* images and text files, default 256 MiB */
+    size_t max_model_bytes;    /* default 512 MiB */
+} amsel_limits;
+
+amsel_status amsel_ctx_create(amsel_ctx **out);
+/* Same, with an allocator hook (NULL = the C library's). */
+amsel_status amsel_ctx_create_with_alloc(amsel_alloc_fn fn, void *user,
+                                         amsel_ctx **out);
+void amsel_ctx_destroy(amsel_ctx *ctx); /* NULL is harmless */
+
+void amsel_ctx_set_limits(amsel_ctx *ctx, const amsel_limits *limits);
+void amsel_ctx_get_limits(const amsel_ctx *ctx, amsel_limits *limits);
+
+/* Message of the last failure on this context ("" if none). The pointer
+ * stays valid until the next call that fails on this context. */
+const char *amsel_last_error(const amsel_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

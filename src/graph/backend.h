@@ -1,0 +1,19 @@
+/* A backend claims the graph nodes it can run. Backends are tried in
+ * priority order; the reference backend claims everything, so every node
+ * always has a run function. */
+#ifndef AMSEL_GRAPH_BACKEND_H
+#define AMSEL_GRAPH_BACKEND_H
+
+#include "graph/graph.h"
+
+typedef struct am_backend {
+    const char *name;
+    /* Returns 1 and sets n->run (and n->backend_state) if it takes the
+     * node, 0 to decline, -1 with an error in ctx on failure. */
+    int (*claim)(amsel_ctx *ctx, const am_graph *g, am_node *n);
+    void (*release)(amsel_ctx *ctx, am_node *n);
+} am_backend;
+
+extern const am_backend am_backend_reference;
+
+#endif

@@ -1,0 +1,43 @@
+/* Minimal test helpers: CHECK records a failure and goes on, so one run
+ * shows every broken expectation; main returns check_exit(). */
+#ifndef AMSEL_TEST_CHECK_H
+#define AMSEL_TEST_CHECK_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static int check_failures;
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            check_failures++;                                                  \
+        }                                                                      \
+    } while (0)
+
+#define CHECK_EQ_INT(a, b)                                                     \
+    do {                                                                       \
+        long long a_ = (long long)(a), b_ = (long long)(b);                    \
+        if (a_ != b_) {                                                        \
+            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, \
+                    __LINE__, #a, a_, #b, b_);                                 \
+            check_failures++;                                                  \
+        }                                                                      \
+    } while (0)
+
+static inline int check_exit(void)
+{
+    if (check_failures)
+        fprintf(stderr, "%d check(s) failed\n", check_failures);
+    return check_failures ? 1 : 0;
+}
+
+/* The shared data folder, or NULL (tests that need it then skip with 77). */
+static inline const char *check_data_dir(void)
+{
+    const char *d = getenv("AMSEL_DATA");
+    return (d && *d) ? d : NULL;
+}
+
+#endif

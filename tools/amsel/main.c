@@ -1,0 +1,3 @@
+/* amsel CLI entry point (stub until the commands land). */
+#include <stdio.h>
+int main(void) { puts("amsel"); return 0; }
