@@ -3,6 +3,7 @@
 #ifndef AMSEL_AMSEL_H
 #define AMSEL_AMSEL_H
 
+#include "amsel/dataset.h"
 #include "amsel/image.h"
 #include "amsel/model.h"
 #include "amsel/status.h"

@@ -36,6 +36,10 @@ int amsel_image_height(const amsel_image *img);
 /* width*height*3 bytes, owned by img. */
 const uint8_t *amsel_image_pixels(const amsel_image *img);
 
+/* Central crop fraction used when the caller has no preference: chosen by
+ * measuring top-1 on the validation images (see docs/accuracy.md). */
+#define AMSEL_DEFAULT_CROP 1.0
+
 /* How an image becomes a model input. */
 typedef struct amsel_preprocess {
     int width, height;   /* the model's input size */
@@ -53,6 +57,13 @@ typedef struct amsel_preprocess {
  * or int8 per p->is_int8). */
 amsel_status amsel_image_preprocess(amsel_ctx *ctx, const amsel_image *img,
                                     const amsel_preprocess *p, void *out);
+
+/* The geometric half of amsel_image_preprocess, for callers that want
+ * pixels rather than a tensor (features, thumbnails, checks): the same
+ * central crop and resampling, into out_rgb (width*height*3 bytes, RGB,
+ * each value rounded to the nearest integer). */
+amsel_status amsel_image_crop_resize(amsel_ctx *ctx, const amsel_image *img, float crop,
+                                     int width, int height, uint8_t *out_rgb);
 
 #ifdef __cplusplus
 }

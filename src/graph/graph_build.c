@@ -25,6 +25,12 @@ static amsel_status op_fail(builder *b, amsel_status s, const char *what)
     return am_fail(b->ctx, s, "%s: operator %d (%s): %s", b->name, b->idx, b->opname, what);
 }
 
+static void set_opname(builder *b, int opcode)
+{
+    char buf[32];
+    snprintf(b->opname, sizeof b->opname, "%s", am_tfl_op_name(opcode, buf));
+}
+
 static const am_tfl_tensor *T(const builder *b, int i) { return &b->g->tfl.tensors[i]; }
 static am_tensor_info *TI(const builder *b, int i) { return &b->g->tensors[i]; }
 
@@ -95,7 +101,7 @@ static amsel_status check_act(builder *b, int i, const char *role)
                  TI(b, i)->zp);
         return op_fail(b, AMSEL_ERR_FORMAT, msg);
     }
-    if (t->ndim < 1 || t->ndim > 4) {
+    if (t->ndim > 4) { /* 0 dimensions: a scalar, shaped 1x1x1x1 */
         snprintf(msg, sizeof msg, "%s '%s' has %d dimensions", role, t->name, t->ndim);
         return op_fail(b, AMSEL_ERR_UNSUPPORTED, msg);
     }
@@ -451,7 +457,7 @@ static amsel_status check_dataflow(builder *b)
     for (int i = 0; i < g->nnodes; i++) {
         am_node *n = &g->nodes[i];
         b->idx = i;
-        am_tfl_op_name(n->opcode, b->opname);
+        set_opname(b, n->opcode);
         for (int k = 0; k < n->ninputs; k++) {
             am_tensor_info *t = &g->tensors[n->in[k]];
             if (t->is_const)
@@ -489,7 +495,7 @@ amsel_status am_graph_build(amsel_ctx *ctx, const char *name, am_graph *g)
         am_node *n = &g->nodes[i];
         b.op = &g->tfl.ops[i];
         b.idx = i;
-        am_tfl_op_name(b.op->opcode, b.opname);
+        set_opname(&b, b.op->opcode);
         n->opcode = b.op->opcode;
         n->op_index = i;
         if ((st = lower_op(&b, n)))

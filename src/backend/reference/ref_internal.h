@@ -83,6 +83,18 @@ static inline void am_store8(am_qtype t, void *p, size_t i, int32_t v)
         ((int8_t *)p)[i] = (int8_t)v;
 }
 
+/* Table helpers: the value of raw byte `byte` (0..255) read as type t,
+ * and a value already clamped to an 8-bit type's range as its raw byte. */
+static inline int32_t am_byte_value(am_qtype t, int byte)
+{
+    return t == AM_U8 ? byte : (byte >= 128 ? byte - 256 : byte);
+}
+
+static inline uint8_t am_value_byte(int32_t v)
+{
+    return (uint8_t)(v & 0xff);
+}
+
 /* The filter taps k in [*k0, *k1) of a window starting at input position
  * `origin` (may be negative: padding) with dilation `dil` that land inside
  * [0, size). TFLite skips the other taps, i.e. treats them as the input

@@ -1,0 +1,246 @@
+/* From a decoded image to a model input: central crop, resize, then
+ * normalise and quantize through a 256-entry table.
+ *
+ * Resizing is separable. Per call, each axis gets a list of taps (first
+ * source index, count, weights) for every output index:
+ * - same size: one tap of weight 1 (pixels pass unchanged);
+ * - bilinear with half-pixel centres (TF resize_bilinear with
+ *   half_pixel_centers, OpenCV INTER_LINEAR) when enlarging or shrinking
+ *   by at most 2x: src = (i + 0.5) * in/out - 0.5, clamped to the edges;
+ * - area averaging (OpenCV INTER_AREA) when shrinking by more than 2x: the
+ *   output pixel covers source interval [i*in/out, (i+1)*in/out), and each
+ *   source pixel weighs by its overlap, so nothing aliases.
+ * Each output row is built from a float row that sums its source rows
+ * (vertical taps), then each pixel sums taps along that row; the result
+ * is rounded to the nearest integer (halves up), clamped to 0..255, and
+ * mapped through the table (identity for amsel_image_crop_resize). */
+#include "image/image_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define AM_MAX_SIDE 8192
+
+typedef struct axis_taps {
+    int *start;  /* (n_out) first source index, relative to the crop */
+    int *count;  /* (n_out) number of taps, >= 1 */
+    float *w;    /* (n_out, max) weights, summing to 1 */
+    int max;
+} axis_taps;
+
+static void axis_free(amsel_ctx *ctx, axis_taps *a)
+{
+    am_free(ctx, a->start);
+    am_free(ctx, a->count);
+    am_free(ctx, a->w);
+}
+
+static amsel_status axis_build(amsel_ctx *ctx, int n_in, int n_out, axis_taps *a)
+{
+    double s = (double)n_in / n_out;
+    int area = s > 2.0;
+    a->max = area ? (int)ceil(s) + 2 : 2;
+    a->start = am_malloc(ctx, (size_t)n_out * sizeof *a->start);
+    a->count = am_malloc(ctx, (size_t)n_out * sizeof *a->count);
+    a->w = am_calloc(ctx, (size_t)n_out * (size_t)a->max, sizeof *a->w);
+    if (!a->start || !a->count || !a->w)
+        return AMSEL_ERR_NOMEM;
+    for (int i = 0; i < n_out; i++) {
+        float *w = a->w + (size_t)i * a->max;
+        if (!area) {
+            double x = (i + 0.5) * s - 0.5;
+            if (x < 0)
+                x = 0;
+            int x0 = (int)x; /* floor, x >= 0 */
+            double f = x - x0;
+            if (x0 >= n_in - 1) {
+                x0 = n_in - 1;
+                f = 0;
+            }
+            a->start[i] = x0;
+            w[0] = (float)(1.0 - f);
+            w[1] = (float)f;
+            a->count[i] = f > 0 ? 2 : 1;
+            continue;
+        }
+        /* Exact interval ends: integer products, one division each. */
+        double a0 = (double)((int64_t)i * n_in) / n_out;
+        double a1 = (double)((int64_t)(i + 1) * n_in) / n_out;
+        int k0 = (int)floor(a0), k1 = (int)ceil(a1);
+        if (k1 > n_in)
+            k1 = n_in;
+        int first = -1, n = 0;
+        double sum = 0;
+        for (int k = k0; k < k1 && n < a->max; k++) {
+            double lo = a0 > k ? a0 : k, hi = a1 < k + 1 ? a1 : k + 1, wt = hi - lo;
+            if (wt <= 1e-9 && first < 0)
+                continue; /* sliver from rounding at the left edge */
+            if (first < 0)
+                first = k;
+            if (wt < 0)
+                wt = 0;
+            w[n++] = (float)wt;
+            sum += wt;
+        }
+        while (n > 1 && w[n - 1] <= 1e-9f) /* and at the right edge */
+            n--;
+        a->start[i] = first;
+        a->count[i] = n;
+        for (int k = 0; k < n; k++)
+            w[k] = (float)(w[k] / sum);
+    }
+    return AMSEL_OK;
+}
+
+/* Crop region of img: round(side * crop), at least 1, centred (the extra
+ * pixel of an odd margin goes to the right/bottom). */
+static void crop_region(const amsel_image *img, float crop, int *x0, int *y0, int *cw, int *ch)
+{
+    long w = lround(img->width * (double)crop), h = lround(img->height * (double)crop);
+    if (w < 1) w = 1;
+    if (h < 1) h = 1;
+    if (w > img->width) w = img->width;
+    if (h > img->height) h = img->height;
+    *cw = (int)w;
+    *ch = (int)h;
+    *x0 = (img->width - *cw) / 2;
+    *y0 = (img->height - *ch) / 2;
+}
+
+static amsel_status check_args(amsel_ctx *ctx, const char *fn, const amsel_image *img,
+                               float crop, int width, int height, const void *out)
+{
+    if (!img || !out)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "%s: %s is NULL", fn, !img ? "image" : "out");
+    if (!(crop > 0.0f && crop <= 1.0f))
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "%s: crop %g is not in (0, 1]", fn,
+                       (double)crop);
+    if (width < 1 || width > AM_MAX_SIDE || height < 1 || height > AM_MAX_SIDE)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG,
+                       "%s: output size %dx%d is not within 1..%d on each side", fn, width,
+                       height, AM_MAX_SIDE);
+    return AMSEL_OK;
+}
+
+/* Crop + resize of img into out (height, width, 3), through lut. */
+static amsel_status resample(amsel_ctx *ctx, const amsel_image *img, float crop, int width,
+                             int height, const uint8_t lut[256], uint8_t *out)
+{
+    int x0, y0, cw, ch;
+    crop_region(img, crop, &x0, &y0, &cw, &ch);
+    size_t stride = (size_t)img->width * 3;
+    const uint8_t *src = img->rgb + (size_t)y0 * stride + (size_t)x0 * 3;
+
+    if (cw == width && ch == height) { /* no resampling at all */
+        for (int y = 0; y < height; y++) {
+            const uint8_t *s = src + (size_t)y * stride;
+            uint8_t *o = out + (size_t)y * width * 3;
+            for (int i = 0; i < width * 3; i++)
+                o[i] = lut[s[i]];
+        }
+        return AMSEL_OK;
+    }
+
+    axis_taps ax = {0}, ay = {0};
+    float *row = NULL; /* (cw, 3) one output row before the horizontal pass */
+    amsel_status st = axis_build(ctx, cw, width, &ax);
+    if (st == AMSEL_OK)
+        st = axis_build(ctx, ch, height, &ay);
+    if (st == AMSEL_OK && !(row = am_malloc(ctx, (size_t)cw * 3 * sizeof *row)))
+        st = AMSEL_ERR_NOMEM;
+    if (st != AMSEL_OK)
+        goto done;
+
+    const int n = cw * 3;
+    for (int oy = 0; oy < height; oy++) {
+        const float *wy = ay.w + (size_t)oy * ay.max;
+        const uint8_t *s = src + (size_t)ay.start[oy] * stride;
+        float w0 = wy[0];
+        for (int i = 0; i < n; i++)
+            row[i] = w0 * s[i];
+        for (int k = 1; k < ay.count[oy]; k++) {
+            const uint8_t *sk = s + (size_t)k * stride;
+            float wk = wy[k];
+            for (int i = 0; i < n; i++)
+                row[i] += wk * sk[i];
+        }
+        uint8_t *o = out + (size_t)oy * width * 3;
+        for (int ox = 0; ox < width; ox++, o += 3) {
+            const float *wx = ax.w + (size_t)ox * ax.max;
+            const float *r = row + (size_t)ax.start[ox] * 3;
+            float a = 0, b = 0, c = 0;
+            for (int k = 0, nk = ax.count[ox]; k < nk; k++, r += 3) {
+                a += wx[k] * r[0];
+                b += wx[k] * r[1];
+                c += wx[k] * r[2];
+            }
+            int ia = (int)(a + 0.5f), ib = (int)(b + 0.5f), ic = (int)(c + 0.5f);
+            o[0] = lut[ia > 255 ? 255 : ia];
+            o[1] = lut[ib > 255 ? 255 : ib];
+            o[2] = lut[ic > 255 ? 255 : ic];
+        }
+    }
+done:
+    axis_free(ctx, &ax);
+    axis_free(ctx, &ay);
+    am_free(ctx, row);
+    return st;
+}
+
+amsel_status amsel_image_crop_resize(amsel_ctx *ctx, const amsel_image *img, float crop,
+                                     int width, int height, uint8_t *out_rgb)
+{
+    if (!ctx)
+        return AMSEL_ERR_INVALID_ARG;
+    amsel_status st =
+        check_args(ctx, "amsel_image_crop_resize", img, crop, width, height, out_rgb);
+    if (st != AMSEL_OK)
+        return st;
+    uint8_t lut[256];
+    for (int v = 0; v < 256; v++)
+        lut[v] = (uint8_t)v;
+    return resample(ctx, img, crop, width, height, lut, out_rgb);
+}
+
+/* Normalise + quantize for every byte value: f = (v - 127.5) / 127.5,
+ * q = round(f / scale) + zero_point, clamped to the type (in double). */
+static amsel_status quant_table(amsel_ctx *ctx, const amsel_preprocess *p, uint8_t table[256])
+{
+    const char *fn = "amsel_image_preprocess";
+    if (!(p->scale > 0.0f) || !isfinite(p->scale))
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG,
+                       "%s: quantization scale %g is not a positive finite number", fn,
+                       (double)p->scale);
+    int lo = p->is_int8 ? -128 : 0, hi = p->is_int8 ? 127 : 255;
+    if (p->zero_point < lo || p->zero_point > hi)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "%s: zero point %d is outside %d..%d (%s)",
+                       fn, p->zero_point, lo, hi, p->is_int8 ? "int8" : "uint8");
+    for (int v = 0; v < 256; v++) {
+        double f = (v - 127.5) / 127.5;
+        double q = round(f / (double)p->scale) + p->zero_point; /* halves away from 0 */
+        if (q < lo)
+            q = lo;
+        if (q > hi)
+            q = hi;
+        table[v] = p->is_int8 ? (uint8_t)(int8_t)q : (uint8_t)q; /* int8 as its byte */
+    }
+    return AMSEL_OK;
+}
+
+amsel_status amsel_image_preprocess(amsel_ctx *ctx, const amsel_image *img,
+                                    const amsel_preprocess *p, void *out)
+{
+    if (!ctx)
+        return AMSEL_ERR_INVALID_ARG;
+    if (!p)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_image_preprocess: p is NULL");
+    amsel_status st =
+        check_args(ctx, "amsel_image_preprocess", img, p->crop, p->width, p->height, out);
+    if (st != AMSEL_OK)
+        return st;
+    uint8_t lut[256];
+    st = quant_table(ctx, p, lut);
+    if (st != AMSEL_OK)
+        return st;
+    return resample(ctx, img, p->crop, p->width, p->height, lut, out);
+}
