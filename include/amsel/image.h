@@ -18,7 +18,12 @@ extern "C" {
 typedef struct amsel_image amsel_image;
 
 /* Decodes the file at path. On failure *out is NULL and the context's
- * message names the file and the problem. */
+ * message names the file and the problem: AMSEL_ERR_FORMAT for unknown
+ * formats and damaged or truncated files (a file cut short is an error,
+ * not a partly grey image), AMSEL_ERR_UNSUPPORTED for valid variants not
+ * handled (RLE BMP, 12-bit JPEG, ...), AMSEL_ERR_LIMIT when the header's
+ * size exceeds the context's max_image_pixels (checked before any pixel
+ * memory is allocated) or the file exceeds max_file_bytes. */
 amsel_status amsel_image_load(amsel_ctx *ctx, const char *path, amsel_image **out);
 
 /* Decodes size bytes at data; name is used in error messages only. */

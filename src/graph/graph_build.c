@@ -453,7 +453,10 @@ static amsel_status check_dataflow(builder *b)
     am_tensor_info *in = &g->tensors[g->tfl.input];
     if (in->is_const)
         return am_fail(b->ctx, AMSEL_ERR_FORMAT, "%s: the graph input is a constant", b->name);
-    in->first = in->last = -1;
+    /* The input stays alive for the whole run, so that running again on the
+     * same input gives the same answer. */
+    in->first = -1;
+    in->last = g->nnodes;
     for (int i = 0; i < g->nnodes; i++) {
         am_node *n = &g->nodes[i];
         b->idx = i;
@@ -465,7 +468,8 @@ static amsel_status check_dataflow(builder *b)
             if (t->first == -2)
                 return op_fail(b, AMSEL_ERR_FORMAT,
                                "reads a tensor that no earlier operator writes");
-            t->last = i;
+            if (t->last < i)
+                t->last = i;
         }
         am_tensor_info *o = &g->tensors[n->out];
         if (o->is_const || o->first != -2)

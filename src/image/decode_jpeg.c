@@ -78,7 +78,12 @@ amsel_status am_decode_jpeg(amsel_ctx *ctx, const uint8_t *data, size_t size,
         goto done;
     int r;
     if (info.components == 4) {
-        cmyk = am_malloc(ctx, (size_t)w * (size_t)h * 4); /* <= 4 * pixel limit */
+        size_t bytes;
+        if (!am_mul_size((size_t)w * (size_t)h, 4, &bytes)) {
+            st = am_fail(ctx, AMSEL_ERR_LIMIT, "%s: CMYK JPEG too large", name);
+            goto done;
+        }
+        cmyk = am_malloc(ctx, bytes);
         if (!cmyk) {
             st = AMSEL_ERR_NOMEM;
             goto done;

@@ -117,7 +117,10 @@ static amsel_status png_decode_inner(png_state *s)
         return st;
     uint8_t *buf = s->img->rgb;
     if (channels == 4) {
-        s->rgba = am_malloc(ctx, (size_t)w * h * 4); /* <= 4 * pixel limit */
+        size_t bytes;
+        if (!am_mul_size((size_t)w * h, 4, &bytes))
+            return am_fail(ctx, AMSEL_ERR_LIMIT, "%s: PNG image too large", s->name);
+        s->rgba = am_malloc(ctx, bytes);
         if (!s->rgba)
             return AMSEL_ERR_NOMEM;
         buf = s->rgba;

@@ -10,10 +10,17 @@
  * - area averaging (OpenCV INTER_AREA) when shrinking by more than 2x: the
  *   output pixel covers source interval [i*in/out, (i+1)*in/out), and each
  *   source pixel weighs by its overlap, so nothing aliases.
- * Each output row is built from a float row that sums its source rows
- * (vertical taps), then each pixel sums taps along that row; the result
- * is rounded to the nearest integer (halves up), clamped to 0..255, and
- * mapped through the table (identity for amsel_image_crop_resize). */
+ * Weights are fixed point, 14 bits, non-negative, and each list sums to
+ * exactly 1 << 14, so a constant image stays constant, results never
+ * leave 0..255, and equal rows give equal rows with
+ * no floating-point ties going either way. Each output row is built in a
+ * float row that sums its source rows (vertical taps: integer weight x
+ * byte, sums below 2^22, so float is exact and vectorizes well), then
+ * each pixel sums taps along that row in double (products below 2^36,
+ * exact too); the result, value << 28, is rounded to the nearest integer
+ * (halves up) and mapped through the table (identity for
+ * amsel_image_crop_resize). The arithmetic is thus exact integer
+ * arithmetic, only carried in floating-point registers. */
 #include "image/image_internal.h"
 
 #include <math.h>
@@ -21,10 +28,13 @@
 
 #define AM_MAX_SIDE 8192
 
+#define W_BITS 14
+#define W_ONE (1 << W_BITS)
+
 typedef struct axis_taps {
-    int *start;  /* (n_out) first source index, relative to the crop */
-    int *count;  /* (n_out) number of taps, >= 1 */
-    float *w;    /* (n_out, max) weights, summing to 1 */
+    int *start;    /* (n_out) first source index, relative to the crop */
+    int *count;    /* (n_out) number of taps, >= 1 */
+    int32_t *w;    /* (n_out, max) weights, summing to W_ONE */
     int max;
 } axis_taps;
 
@@ -46,7 +56,7 @@ static amsel_status axis_build(amsel_ctx *ctx, int n_in, int n_out, axis_taps *a
     if (!a->start || !a->count || !a->w)
         return AMSEL_ERR_NOMEM;
     for (int i = 0; i < n_out; i++) {
-        float *w = a->w + (size_t)i * a->max;
+        int32_t *w = a->w + (size_t)i * a->max;
         if (!area) {
             double x = (i + 0.5) * s - 0.5;
             if (x < 0)
@@ -57,10 +67,11 @@ static amsel_status axis_build(amsel_ctx *ctx, int n_in, int n_out, axis_taps *a
                 x0 = n_in - 1;
                 f = 0;
             }
-            a->start[i] = x0;
-            w[0] = (float)(1.0 - f);
-            w[1] = (float)f;
-            a->count[i] = f > 0 ? 2 : 1;
+            int32_t w1 = (int32_t)lround(f * W_ONE);
+            a->start[i] = w1 == W_ONE ? x0 + 1 : x0;
+            a->count[i] = w1 > 0 && w1 < W_ONE ? 2 : 1;
+            w[0] = a->count[i] == 2 ? W_ONE - w1 : W_ONE;
+            w[1] = a->count[i] == 2 ? w1 : 0;
             continue;
         }
         /* Exact interval ends: integer products, one division each. */
@@ -69,25 +80,36 @@ static amsel_status axis_build(amsel_ctx *ctx, int n_in, int n_out, axis_taps *a
         int k0 = (int)floor(a0), k1 = (int)ceil(a1);
         if (k1 > n_in)
             k1 = n_in;
+        /* Weight of source pixel k: its overlap with [a0, a1) over the
+         * length, in fixed point by rounding the running sum, so that the
+         * weights are >= 0 and sum to exactly W_ONE. Slivers that round
+         * to nothing at either end are left out. */
+        double len = a1 - a0, cum = 0;
         int first = -1, n = 0;
-        double sum = 0;
+        int32_t prev = 0;
         for (int k = k0; k < k1 && n < a->max; k++) {
-            double lo = a0 > k ? a0 : k, hi = a1 < k + 1 ? a1 : k + 1, wt = hi - lo;
-            if (wt <= 1e-9 && first < 0)
-                continue; /* sliver from rounding at the left edge */
+            double lo = a0 > k ? a0 : k, hi = a1 < k + 1 ? a1 : k + 1;
+            cum += (hi - lo) / len;
+            int32_t cur = k == k1 - 1 ? W_ONE : (int32_t)lround(cum * W_ONE);
+            if (cur > W_ONE)
+                cur = W_ONE;
+            int32_t q = cur - prev;
+            prev = cur;
+            if (q == 0 && first < 0)
+                continue;
             if (first < 0)
                 first = k;
-            if (wt < 0)
-                wt = 0;
-            w[n++] = (float)wt;
-            sum += wt;
+            w[n++] = q;
         }
-        while (n > 1 && w[n - 1] <= 1e-9f) /* and at the right edge */
+        while (n > 1 && w[n - 1] == 0)
             n--;
+        if (first < 0) { /* cannot happen for len > 2, but stay safe */
+            first = k0 < n_in ? k0 : n_in - 1;
+            n = 1;
+            w[0] = W_ONE;
+        }
         a->start[i] = first;
         a->count[i] = n;
-        for (int k = 0; k < n; k++)
-            w[k] = (float)(w[k] / sum);
     }
     return AMSEL_OK;
 }
@@ -122,7 +144,70 @@ static amsel_status check_args(amsel_ctx *ctx, const char *fn, const amsel_image
     return AMSEL_OK;
 }
 
-/* Crop + resize of img into out (height, width, 3), through lut. */
+/* Vertical pass kernels over one row of n values (restrict: the row and
+ * the source rows never overlap, which lets compilers vectorize). */
+static void vrow_set(float *restrict row, const uint8_t *restrict s, float w, int n)
+{
+    for (int i = 0; i < n; i++)
+        row[i] = w * s[i];
+}
+
+static void vrow_set2(float *restrict row, const uint8_t *restrict s0,
+                      const uint8_t *restrict s1, float w0, float w1, int n)
+{
+    for (int i = 0; i < n; i++)
+        row[i] = w0 * s0[i] + w1 * s1[i];
+}
+
+static void vrow_add(float *restrict row, const uint8_t *restrict s, float w, int n)
+{
+    for (int i = 0; i < n; i++)
+        row[i] += w * s[i];
+}
+
+/* Horizontal pass, bilinear: always two taps (the row has one zero pixel
+ * of padding, so start + 1 is readable when the second weight is 0). */
+static void hrow_bilinear(const float *restrict row, const axis_taps *ax, int width,
+                          const uint8_t lut[256], uint8_t *restrict o)
+{
+    const double half = (double)(1 << (2 * W_BITS - 1));
+    for (int ox = 0; ox < width; ox++, o += 3) {
+        const int32_t *wx = ax->w + (size_t)ox * 2;
+        const float *r = row + (size_t)ax->start[ox] * 3;
+        double w0 = wx[0], w1 = wx[1];
+        double a = half + w0 * r[0] + w1 * r[3];
+        double b = half + w0 * r[1] + w1 * r[4];
+        double c = half + w0 * r[2] + w1 * r[5];
+        o[0] = lut[(int64_t)a >> (2 * W_BITS)];
+        o[1] = lut[(int64_t)b >> (2 * W_BITS)];
+        o[2] = lut[(int64_t)c >> (2 * W_BITS)];
+    }
+}
+
+/* Horizontal pass, any number of taps (area averaging). */
+static void hrow_taps(const float *restrict row, const axis_taps *ax, int width,
+                      const uint8_t lut[256], uint8_t *restrict o)
+{
+    const double half = (double)(1 << (2 * W_BITS - 1));
+    for (int ox = 0; ox < width; ox++, o += 3) {
+        const int32_t *wx = ax->w + (size_t)ox * ax->max;
+        const float *r = row + (size_t)ax->start[ox] * 3;
+        double a = half, b = half, c = half;
+        for (int k = 0, nk = ax->count[ox]; k < nk; k++, r += 3) {
+            double w = wx[k];
+            a += w * r[0];
+            b += w * r[1];
+            c += w * r[2];
+        }
+        o[0] = lut[(int64_t)a >> (2 * W_BITS)];
+        o[1] = lut[(int64_t)b >> (2 * W_BITS)];
+        o[2] = lut[(int64_t)c >> (2 * W_BITS)];
+    }
+}
+
+/* Crop + resize of img into out (height, width, 3), through lut. Weights
+ * sum to W_ONE per axis and values are <= 255, so every result is
+ * <= 255 << 28 and the shifted sums index lut without clamping. */
 static amsel_status resample(amsel_ctx *ctx, const amsel_image *img, float crop, int width,
                              int height, const uint8_t lut[256], uint8_t *out)
 {
@@ -142,43 +227,33 @@ static amsel_status resample(amsel_ctx *ctx, const amsel_image *img, float crop,
     }
 
     axis_taps ax = {0}, ay = {0};
-    float *row = NULL; /* (cw, 3) one output row before the horizontal pass */
+    float *row = NULL; /* (cw + 1, 3): one output row before the horizontal pass */
     amsel_status st = axis_build(ctx, cw, width, &ax);
     if (st == AMSEL_OK)
         st = axis_build(ctx, ch, height, &ay);
-    if (st == AMSEL_OK && !(row = am_malloc(ctx, (size_t)cw * 3 * sizeof *row)))
+    if (st == AMSEL_OK && !(row = am_calloc(ctx, ((size_t)cw + 1) * 3, sizeof *row)))
         st = AMSEL_ERR_NOMEM;
     if (st != AMSEL_OK)
         goto done;
 
     const int n = cw * 3;
     for (int oy = 0; oy < height; oy++) {
-        const float *wy = ay.w + (size_t)oy * ay.max;
+        /* row = weighted sum of source rows, value << 14 (exact in float). */
+        const int32_t *wy = ay.w + (size_t)oy * ay.max;
         const uint8_t *s = src + (size_t)ay.start[oy] * stride;
-        float w0 = wy[0];
-        for (int i = 0; i < n; i++)
-            row[i] = w0 * s[i];
-        for (int k = 1; k < ay.count[oy]; k++) {
-            const uint8_t *sk = s + (size_t)k * stride;
-            float wk = wy[k];
-            for (int i = 0; i < n; i++)
-                row[i] += wk * sk[i];
-        }
+        int ny = ay.count[oy];
+        if (ny >= 2)
+            vrow_set2(row, s, s + stride, wy[0], wy[1], n);
+        else
+            vrow_set(row, s, wy[0], n);
+        for (int k = 2; k < ny; k++)
+            vrow_add(row, s + (size_t)k * stride, wy[k], n);
+        /* Each pixel: value << 28 in double (exact), rounded (halves up). */
         uint8_t *o = out + (size_t)oy * width * 3;
-        for (int ox = 0; ox < width; ox++, o += 3) {
-            const float *wx = ax.w + (size_t)ox * ax.max;
-            const float *r = row + (size_t)ax.start[ox] * 3;
-            float a = 0, b = 0, c = 0;
-            for (int k = 0, nk = ax.count[ox]; k < nk; k++, r += 3) {
-                a += wx[k] * r[0];
-                b += wx[k] * r[1];
-                c += wx[k] * r[2];
-            }
-            int ia = (int)(a + 0.5f), ib = (int)(b + 0.5f), ic = (int)(c + 0.5f);
-            o[0] = lut[ia > 255 ? 255 : ia];
-            o[1] = lut[ib > 255 ? 255 : ib];
-            o[2] = lut[ic > 255 ? 255 : ic];
-        }
+        if (ax.max == 2)
+            hrow_bilinear(row, &ax, width, lut, o);
+        else
+            hrow_taps(row, &ax, width, lut, o);
     }
 done:
     axis_free(ctx, &ax);

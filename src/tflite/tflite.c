@@ -333,6 +333,17 @@ amsel_status am_tfl_parse(amsel_ctx *ctx, const char *name, const uint8_t *buf, 
     r = am_fb_vec_field(&p.fb, &root, MODEL_BUFFERS, 4, &p.buffers);
     if (r < 0)
         return bad(&p, "bad buffers vector");
+    /* Every buffer must lie inside the file, used or not: a file cut short
+     * is damaged even where the cut only loses metadata. */
+    for (uint32_t i = 0; r == 1 && i < p.buffers.len; i++) {
+        am_fb_table bt;
+        am_fb_vec data;
+        if (am_fb_vec_table(&p.fb, &p.buffers, i, &bt) < 0 ||
+            am_fb_vec_field(&p.fb, &bt, BUFFER_DATA, 1, &data) < 0)
+            return am_fail(ctx, AMSEL_ERR_FORMAT,
+                           "%s: malformed model: buffer %u lies outside the file (truncated?)",
+                           name, i);
+    }
     if (subgraphs.len != 1)
         return am_fail(ctx, AMSEL_ERR_UNSUPPORTED, "%s: %u subgraphs (only 1 is supported)",
                        name, subgraphs.len);

@@ -14,7 +14,7 @@
 #include "ref_internal.h"
 #include "ref_kernels.h"
 
-enum { AM_DW_BLOCK = 256 }; /* channels accumulated at once (1 KiB) */
+enum { AM_DW_BLOCK = 256 }; /* channels accumulated at once */
 
 /* acc[j] += (x[j] + xo) * (w[j] + wo), j < n (depth multiplier 1). */
 typedef void (*am_dwrow_fn)(int32_t *acc, const void *x, const void *w, int n, int16_t xo,
@@ -65,23 +65,30 @@ void am_ref_depthwise_conv2d(const am_conv_params *p, am_shape in, const void *i
     const am_dwrow_fn row = pick_dwrow(p->type, p->w_signed);
     const int dm = p->depth_multiplier;
     const int ic = in.c, oc_n = out.c; /* oc_n == ic * dm */
+    const int16_t xo = (int16_t)p->in_offset, wo = (int16_t)p->w_offset;
     const uint8_t *in_bytes = (const uint8_t *)input;
     const uint8_t *w_bytes = (const uint8_t *)weights;
+    uint8_t *out_bytes = (uint8_t *)output;
     int32_t acc[AM_DW_BLOCK];
+    am_rq rq[AM_DW_BLOCK];
 
-    for (int b = 0; b < out.n; ++b) {
-        for (int oy = 0; oy < out.h; ++oy) {
-            const int iy0 = oy * p->stride_h - p->pad_top;
-            int ky0, ky1;
-            am_tap_range(iy0, p->dil_h, kh, in.h, &ky0, &ky1);
-            for (int ox = 0; ox < out.w; ++ox) {
-                const int ix0 = ox * p->stride_w - p->pad_left;
-                int kx0, kx1;
-                am_tap_range(ix0, p->dil_w, kw, in.w, &kx0, &kx1);
-                const size_t out_base = (((size_t)b * out.h + oy) * out.w + ox) * oc_n;
+    /* Channel blocks outermost: the block's requantization constants are
+     * worked out once, and its weights stay in cache. */
+    for (int c0 = 0; c0 < oc_n; c0 += AM_DW_BLOCK) {
+        const int n = oc_n - c0 < AM_DW_BLOCK ? oc_n - c0 : AM_DW_BLOCK;
+        for (int j = 0; j < n; ++j)
+            rq[j] = am_rq_make(p->out_mult[c0 + j], p->out_shift[c0 + j]);
 
-                for (int c0 = 0; c0 < oc_n; c0 += AM_DW_BLOCK) {
-                    const int n = oc_n - c0 < AM_DW_BLOCK ? oc_n - c0 : AM_DW_BLOCK;
+        for (int b = 0; b < out.n; ++b) {
+            for (int oy = 0; oy < out.h; ++oy) {
+                const int iy0 = oy * p->stride_h - p->pad_top;
+                int ky0, ky1;
+                am_tap_range(iy0, p->dil_h, kh, in.h, &ky0, &ky1);
+                for (int ox = 0; ox < out.w; ++ox) {
+                    const int ix0 = ox * p->stride_w - p->pad_left;
+                    int kx0, kx1;
+                    am_tap_range(ix0, p->dil_w, kw, in.w, &kx0, &kx1);
+
                     for (int j = 0; j < n; ++j)
                         acc[j] = bias ? bias[c0 + j] : 0;
                     for (int ky = ky0; ky < ky1; ++ky) {
@@ -92,19 +99,15 @@ void am_ref_depthwise_conv2d(const am_conv_params *p, am_shape in, const void *i
                                 in_bytes + (((size_t)b * in.h + iy) * in.w + ix) * ic;
                             const uint8_t *w_tap = w_bytes + ((size_t)ky * kw + kx) * oc_n;
                             if (dm == 1)
-                                row(acc, x_px + c0, w_tap + c0, n, (int16_t)p->in_offset,
-                                    (int16_t)p->w_offset);
+                                row(acc, x_px + c0, w_tap + c0, n, xo, wo);
                             else
                                 dwrow_any(p->type, p->w_signed, acc, x_px, w_tap, c0, n, dm,
                                           p->in_offset, p->w_offset);
                         }
                     }
-                    for (int j = 0; j < n; ++j) {
-                        const int oc = c0 + j;
-                        int32_t v = am_mul_by_qmul_inl(acc[j], p->out_mult[oc], p->out_shift[oc]);
-                        v = am_clamp32(v + p->out_zp, p->act_min, p->act_max);
-                        am_store8(p->type, output, out_base + oc, v);
-                    }
+                    const size_t out_px = (((size_t)b * out.h + oy) * out.w + ox) * oc_n;
+                    am_requant_row(p->type, acc, n, rq, p->out_zp, p->act_min, p->act_max,
+                                   out_bytes + out_px + c0);
                 }
             }
         }

@@ -42,8 +42,9 @@ void am_ref_avg_pool(const am_pool_params *p, am_shape in, const void *input,
                         acc[j] = 0;
                     for (int fy = fy0; fy < fy1; ++fy) {
                         for (int fx = fx0; fx < fx1; ++fx) {
+                            const int iy = iy0 + fy, ix = ix0 + fx; /* inside the image */
                             const size_t px =
-                                (((size_t)b * in.h + iy0 + fy) * in.w + ix0 + fx) * c_n + c0;
+                                (((size_t)b * in.h + iy) * in.w + ix) * c_n + c0;
                             if (p->type == AM_U8) {
                                 const uint8_t *x = (const uint8_t *)input + px;
                                 for (int j = 0; j < n; ++j)

@@ -25,7 +25,8 @@ static inline int32_t am_wrap32(uint32_t u)
  * the complement for negative x (~x >= 0 there) to stay well-defined. */
 static inline int32_t am_asr32(int32_t x, int e)
 {
-    return x >= 0 ? (x >> e) : ~(~x >> e);
+    const int32_t neg = -(int32_t)(x < 0); /* all ones when x < 0 */
+    return neg ^ ((neg ^ x) >> e);          /* (neg ^ x) >= 0; branch-free */
 }
 
 /* gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2 + 2^31) >> 32
@@ -58,6 +59,60 @@ static inline int32_t am_mul_by_qmul_inl(int32_t x, int32_t mult, int shift)
     const int right = shift > 0 ? 0 : -shift;
     const int32_t shifted = am_wrap32((uint32_t)x << left);
     return am_rdivpot_inl(am_srdhm_inl(shifted, mult), right);
+}
+
+/* MultiplyByQuantizedMultiplier with the constants of one output channel
+ * worked out once (kernels requantize every output element). */
+typedef struct am_rq {
+    int32_t mult;
+    int32_t mask; /* 2^right - 1 */
+    int32_t half; /* mask >> 1: the rounding threshold for x >= 0 */
+    int left, right;
+} am_rq;
+
+static inline am_rq am_rq_make(int32_t mult, int shift)
+{
+    am_rq q;
+    q.mult = mult;
+    q.left = shift > 0 ? shift : 0;
+    q.right = shift > 0 ? 0 : -shift;
+    q.mask = (int32_t)((INT64_C(1) << q.right) - 1);
+    q.half = q.mask >> 1;
+    return q;
+}
+
+/* Same result as am_mul_by_qmul_inl(x, q->mult, shift). */
+static inline int32_t am_rq_apply(const am_rq *q, int32_t x)
+{
+    const int32_t hi = am_srdhm_inl(am_wrap32((uint32_t)x << q->left), q->mult);
+    const int32_t threshold = q->half + (hi < 0 ? 1 : 0);
+    return am_asr32(hi, q->right) + ((hi & q->mask) > threshold ? 1 : 0);
+}
+
+/* Requantizes the accumulators of n consecutive output channels and
+ * stores them as 8-bit values: out[j] = clamp(rq_j(acc[j]) + zp, lo, hi).
+ * One loop per output type with everything in locals: a store through a
+ * uint8_t pointer may alias anything, which would force reloads. */
+static inline void am_requant_row(am_qtype t, const int32_t *acc, int n, const am_rq *rq,
+                                  int32_t zp, int32_t lo, int32_t hi, void *out)
+{
+    if (t == AM_U8) {
+        uint8_t *o = (uint8_t *)out;
+        for (int j = 0; j < n; ++j) {
+            int32_t v = am_rq_apply(&rq[j], acc[j]) + zp;
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            o[j] = (uint8_t)v;
+        }
+    } else {
+        int8_t *o = (int8_t *)out;
+        for (int j = 0; j < n; ++j) {
+            int32_t v = am_rq_apply(&rq[j], acc[j]) + zp;
+            v = v < lo ? lo : v;
+            v = v > hi ? hi : v;
+            o[j] = (int8_t)v;
+        }
+    }
 }
 
 static inline int32_t am_clamp32(int32_t v, int32_t lo, int32_t hi)
