@@ -1,6 +1,6 @@
 # Bad input on the command line: every case gives a clear message naming
 # the file (and line), a non-zero exit, no crash and no partial output.
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/lib/cli.sh"
 need_data
 M="$DATA/models/imagenet/mobilenet_v1_0.25_128_quant.tflite"
 IMG="$DATA/images/parrot.jpg"

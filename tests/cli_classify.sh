@@ -1,7 +1,7 @@
 # End to end: the shared photos through every model, compared with the
 # classes each model is known to get right (all other outputs would be a
 # regression); output formats are well-formed.
-. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/lib/cli.sh"
 need_data
 I="$DATA/images"
 # model  image  expected class (ImageNet 0..999)
