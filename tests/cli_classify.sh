@@ -4,39 +4,39 @@
 . "$(dirname "$0")/lib/cli.sh"
 need_data
 I="$DATA/images"
-# model  image  expected class (ImageNet 0..999)
+# model  image  expected class (ImageNet 0..999; a regex: 281-285 are the domestic cats)
 cat > "$T/expected" <<'TABLE'
 mobilenet_v1_0.25_128_quant parrot.jpg 88
-mobilenet_v1_0.25_128_quant cat_720p.jpg 285
+mobilenet_v1_0.25_128_quant cat_720p.jpg 28[1-5]
 mobilenet_v1_0.5_160_quant parrot.jpg 88
 mobilenet_v1_0.5_160_quant hot_dog.jpg 934
-mobilenet_v1_0.5_160_quant cat_720p.jpg 285
+mobilenet_v1_0.5_160_quant cat_720p.jpg 28[1-5]
 v3-small_224_1.0_uint8 parrot.jpg 88
 v3-small_224_1.0_uint8 hot_dog.jpg 934
-v3-small_224_1.0_uint8 cat_720p.jpg 285
+v3-small_224_1.0_uint8 cat_720p.jpg 28[1-5]
 v3-small_224_1.0_uint8 grace_hopper.bmp 652
 mobilenet_v1_0.75_192_quant parrot.jpg 88
 mobilenet_v1_0.75_192_quant hot_dog.jpg 934
 mobilenet_v1_0.75_192_quant grace_hopper.bmp 652
 mobilenet_v1_0.75_224_quant parrot.jpg 88
 mobilenet_v1_0.75_224_quant hot_dog.jpg 934
-mobilenet_v1_0.75_224_quant cat_720p.jpg 285
+mobilenet_v1_0.75_224_quant cat_720p.jpg 28[1-5]
 mobilenet_v2_1.0_224_quant parrot.jpg 88
 mobilenet_v2_1.0_224_quant hot_dog.jpg 934
-mobilenet_v2_1.0_224_quant cat_720p.jpg 285
+mobilenet_v2_1.0_224_quant cat_720p.jpg 28[1-5]
 mobilenet_v2_1.0_224_quant grace_hopper.bmp 652
 tf2_mobilenet_v2_1.0_224_ptq parrot.jpg 88
 tf2_mobilenet_v2_1.0_224_ptq hot_dog.jpg 934
-tf2_mobilenet_v2_1.0_224_ptq cat_720p.jpg 285
+tf2_mobilenet_v2_1.0_224_ptq cat_720p.jpg 28[1-5]
 tf2_mobilenet_v2_1.0_224_ptq grace_hopper.bmp 652
 mobilenet_edgetpu_0.75_224_post_training_quant parrot.jpg 88
 mobilenet_edgetpu_0.75_224_post_training_quant hot_dog.jpg 934
-mobilenet_edgetpu_0.75_224_post_training_quant cat_720p.jpg 285
+mobilenet_edgetpu_0.75_224_post_training_quant cat_720p.jpg 28[1-5]
 mobilenet_edgetpu_0.75_224_post_training_quant grace_hopper.bmp 652
 TABLE
 while read -r model image cls; do
     got=$("$AMSEL" classify --model "$model" --top 1 "$I/$image" | awk -F'\t' 'NR == 2 { print $3 }')
-    [ "$got" = "$cls" ] || fail "$model on $image: class '$got', expected $cls"
+    echo "$got" | grep -Eqx "$cls" || fail "$model on $image: class '$got', expected $cls"
 done < "$T/expected"
 
 # TSV: header, K rows per image, ranks 1..K, scores descending in [0,1].

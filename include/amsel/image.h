@@ -43,7 +43,7 @@ const uint8_t *amsel_image_pixels(const amsel_image *img);
 
 /* Central crop fraction used when the caller has no preference: chosen by
  * measuring top-1 on the validation images (see docs/accuracy.md). */
-#define AMSEL_DEFAULT_CROP 1.0
+#define AMSEL_DEFAULT_CROP 0.875
 
 /* How an image becomes a model input. */
 typedef struct amsel_preprocess {
