@@ -4,6 +4,7 @@
 #define AMSEL_AMSEL_H
 
 #include "amsel/dataset.h"
+#include "amsel/features.h"
 #include "amsel/image.h"
 #include "amsel/model.h"
 #include "amsel/status.h"

@@ -57,5 +57,6 @@ int cmd_classify(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct {
     {"profile", cmd_profile, "run models over a labelled dataset, write a CSV"},
     {"bench", cmd_bench, "time one model's inference"},
     {"run", cmd_run, "run a model on raw input tensors (for cross-checks)"},
+    {"features", cmd_features, "compute image features of a labelled dataset, write a CSV"},
 };
 
 static void usage(FILE *f)
