@@ -32,7 +32,7 @@ grep -qiE 'nan|inf' "$T/f.csv" && fail "non-finite value in CSV"
 bmp() { # width height r g b -> 24-bit BMP on stdout (rows padded to 4 bytes)
     local w=$1 h=$2 row=$(( ($1 * 3 + 3) / 4 * 4 ))
     local size=$(( 54 + row * h ))
-    le32() { printf "\\x%02x\\x%02x\\x%02x\\x%02x" $(( $1 & 255 )) $(( ($1 >> 8) & 255 )) $(( ($1 >> 16) & 255 )) $(( ($1 >> 24) & 255 )); }
+    le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(( $1 & 255 )) $(( ($1 >> 8) & 255 )) $(( ($1 >> 16) & 255 )) $(( ($1 >> 24) & 255 )); }
     /usr/bin/env printf "BM$(le32 $size)\\0\\0\\0\\0\\x36\\0\\0\\0\\x28\\0\\0\\0$(le32 $w)$(le32 $h)\\x01\\0\\x18\\0\\0\\0\\0\\0$(le32 $(( row * h )))\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0"
     local y x
     for ((y = 0; y < h; y++)); do

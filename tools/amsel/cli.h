@@ -29,6 +29,11 @@ void cli_free_list(char **list, int n);
 /* Model name for reports: the file name without folder and ".tflite". */
 void cli_model_name(const char *path, char *buf, size_t cap);
 
+/* Fills images_dir (--images, else DATASET's folder/images, else its
+ * folder) and synsets (DATA/datasets/synsets.txt). */
+void cli_dataset_dirs(const char *data, const char *dataset, const char *images_arg,
+                      char *images_dir, size_t images_cap, char *synsets, size_t synsets_cap);
+
 /* Strict number parsing; 0 on junk or out of range. */
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 int cli_parse_float(const char *s, double lo, double hi, double *out);

@@ -65,6 +65,25 @@ const char *cli_model_path(const char *data, const char *arg, char *buf, size_t 
     return arg; /* let the loader report it */
 }
 
+/* Where a dataset's images and the synsets file are: --images, else the
+ * dataset file's folder + "/images" when that exists, else that folder. */
+void cli_dataset_dirs(const char *data, const char *dataset, const char *images_arg,
+                      char *images_dir, size_t images_cap, char *synsets, size_t synsets_cap)
+{
+    snprintf(synsets, synsets_cap, "%s/datasets/synsets.txt", data);
+    if (images_arg) {
+        snprintf(images_dir, images_cap, "%s", images_arg);
+        return;
+    }
+    const char *slash = strrchr(dataset, '/');
+    int dlen = slash ? (int)(slash - dataset) : 1;
+    const char *dir = slash ? dataset : ".";
+    snprintf(images_dir, images_cap, "%.*s/images", dlen, dir);
+    struct stat sb;
+    if (stat(images_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        snprintf(images_dir, images_cap, "%.*s", dlen, dir);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -31,17 +31,6 @@ static void help(FILE *f)
             amsel_features_count(), AMSEL_FEATURES_SIDE, AMSEL_FEATURES_MAX_SIDE);
 }
 
-static void default_images_dir(const char *dataset, char *buf, size_t cap)
-{
-    const char *slash = strrchr(dataset, '/');
-    int dlen = slash ? (int)(slash - dataset) : 1;
-    const char *dir = slash ? dataset : ".";
-    snprintf(buf, cap, "%.*s/images", dlen, dir);
-    struct stat sb;
-    if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        snprintf(buf, cap, "%.*s", dlen, dir);
-}
-
 /* Writes a binary PGM (channels 1) or PPM (3); 0 after printing an error. */
 static int write_pnm(const char *path, const uint8_t *px, int w, int h, int channels)
 {
@@ -140,11 +129,8 @@ int cmd_features(int argc, char **argv)
     }
     const char *data = cli_data_dir(data_opt);
     char images_dir[4096], synsets[4096], path[8192];
-    if (images_arg)
-        snprintf(images_dir, sizeof images_dir, "%s", images_arg);
-    else
-        default_images_dir(dataset_path, images_dir, sizeof images_dir);
-    snprintf(synsets, sizeof synsets, "%s/datasets/synsets.txt", data);
+    cli_dataset_dirs(data, dataset_path, images_arg, images_dir, sizeof images_dir, synsets,
+                     sizeof synsets);
 
     int rc = 1, nf = amsel_features_count(), done_n = 0;
     amsel_ctx *ctx = NULL;

@@ -31,17 +31,6 @@ typedef struct model_stats {
     double *infer_ms;
 } model_stats;
 
-static void default_images_dir(const char *dataset, char *buf, size_t cap)
-{
-    const char *slash = strrchr(dataset, '/');
-    int dlen = slash ? (int)(slash - dataset) : 1;
-    const char *dir = slash ? dataset : ".";
-    snprintf(buf, cap, "%.*s/images", dlen, dir);
-    struct stat sb;
-    if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        snprintf(buf, cap, "%.*s", dlen, dir);
-}
-
 int cmd_profile(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -88,11 +77,8 @@ int cmd_profile(int argc, char **argv)
     }
     const char *data = cli_data_dir(data_opt);
     char images_dir[4096], synsets[4096], path[8192];
-    if (images_arg)
-        snprintf(images_dir, sizeof images_dir, "%s", images_arg);
-    else
-        default_images_dir(dataset_path, images_dir, sizeof images_dir);
-    snprintf(synsets, sizeof synsets, "%s/datasets/synsets.txt", data);
+    cli_dataset_dirs(data, dataset_path, images_arg, images_dir, sizeof images_dir, synsets,
+                     sizeof synsets);
 
     int rc = 1, nmodels = 0, bad = 0;
     char **paths = NULL;
