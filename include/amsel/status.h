@@ -50,6 +50,18 @@ void amsel_ctx_destroy(amsel_ctx *ctx); /* NULL is harmless */
 void amsel_ctx_set_limits(amsel_ctx *ctx, const amsel_limits *limits);
 void amsel_ctx_get_limits(const amsel_ctx *ctx, amsel_limits *limits);
 
+/* Which kernels models loaded with this context from now on use:
+ *   "auto" (the default): the fast backend (AVX-512 VNNI convolutions)
+ *          where the CPU supports it, the reference kernels for the rest;
+ *   "fast": the same, but refused with AMSEL_ERR_UNSUPPORTED on a CPU
+ *          without the fast kernels;
+ *   "ref":  the plain-C reference kernels only.
+ * Every backend gives bit-identical outputs. Models already loaded keep
+ * theirs. An unknown name is AMSEL_ERR_INVALID_ARG. */
+amsel_status amsel_ctx_set_backend(amsel_ctx *ctx, const char *name);
+/* "auto", "fast" or "ref": the current choice. */
+const char *amsel_ctx_get_backend(const amsel_ctx *ctx);
+
 /* Message of the last failure on this context ("" if none). The pointer
  * stays valid until the next call that fails on this context. */
 const char *amsel_last_error(const amsel_ctx *ctx);

@@ -1,5 +1,6 @@
 /* Context: per-handle error message, allocator hook and limits. */
 #include "core/ctx.h"
+#include "backend/fast/fast_kernels.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -77,6 +78,33 @@ void amsel_ctx_set_limits(amsel_ctx *ctx, const amsel_limits *l)
         l->max_file_bytes ? l->max_file_bytes : default_limits.max_file_bytes;
     ctx->limits.max_model_bytes =
         l->max_model_bytes ? l->max_model_bytes : default_limits.max_model_bytes;
+}
+
+amsel_status amsel_ctx_set_backend(amsel_ctx *ctx, const char *name)
+{
+    if (!ctx || !name)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_ctx_set_backend: NULL argument");
+    if (!strcmp(name, "auto")) {
+        ctx->backend = AM_BACKEND_AUTO;
+    } else if (!strcmp(name, "ref") || !strcmp(name, "reference")) {
+        ctx->backend = AM_BACKEND_REF;
+    } else if (!strcmp(name, "fast")) {
+        if (!am_fast_cpu_supported())
+            return am_fail(ctx, AMSEL_ERR_UNSUPPORTED,
+                           "backend 'fast': this CPU lacks AVX-512 VNNI");
+        ctx->backend = AM_BACKEND_FAST;
+    } else {
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG,
+                       "unknown backend '%s' (expected auto, fast or ref)", name);
+    }
+    return AMSEL_OK;
+}
+
+const char *amsel_ctx_get_backend(const amsel_ctx *ctx)
+{
+    if (!ctx)
+        return "auto";
+    return ctx->backend == AM_BACKEND_REF ? "ref" : ctx->backend == AM_BACKEND_FAST ? "fast" : "auto";
 }
 
 void amsel_ctx_get_limits(const amsel_ctx *ctx, amsel_limits *l)

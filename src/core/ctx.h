@@ -15,8 +15,12 @@ struct amsel_ctx {
     amsel_alloc_fn alloc;
     void *alloc_user;
     amsel_limits limits;
+    int backend;          /* AM_BACKEND_*: which backends claim nodes at load */
     char msg[512];
 };
+
+/* amsel_ctx_set_backend's choices (auto is the zeroed default). */
+enum { AM_BACKEND_AUTO = 0, AM_BACKEND_REF = 1, AM_BACKEND_FAST = 2 };
 
 /* Formats the message, keeps it in ctx (if ctx is not NULL), returns s. */
 amsel_status am_fail(amsel_ctx *ctx, amsel_status s, const char *fmt, ...)

@@ -15,5 +15,8 @@ typedef struct am_backend {
 } am_backend;
 
 extern const am_backend am_backend_reference;
+/* AVX-512 VNNI convolutions (src/backend/fast/); declines everything on
+ * other CPUs and when the context asks for the reference backend. */
+extern const am_backend am_backend_fast;
 
 #endif

@@ -1,0 +1,49 @@
+/* Fast integer kernels for x86-64 CPUs with AVX-512 VNNI: CONV_2D as an
+ * int8 GEMM on VPDPBUSD and DEPTHWISE_CONV_2D (depth multiplier 1)
+ * vectorised across 32 channels, both followed by a vectorised copy of
+ * TFLite's requantization; ADD, MUL and the 256-entry tables. They are
+ * bit-exact with the am_ref_* kernels (tests/test_backend_parity.c).
+ *
+ * Each kernel has a create step that checks the parameters, packs the
+ * weights and precomputes every per-channel constant and scratch buffer,
+ * and a run step that neither checks nor allocates. The weights, bias
+ * and multiplier arrays passed to create are copied: the caller may free
+ * them afterwards. */
+#ifndef AMSEL_FAST_KERNELS_H
+#define AMSEL_FAST_KERNELS_H
+
+#include "backend/reference/ref_kernels.h"
+#include "core/ctx.h"
+
+/* 1 when this CPU (and this build) can run the fast kernels. */
+int am_fast_cpu_supported(void);
+
+typedef struct am_fast_conv am_fast_conv;
+
+/* Prepares a CONV_2D (depthwise == 0) or DEPTHWISE_CONV_2D (depthwise ==
+ * 1) with the reference kernel's arguments. Returns NULL when the kernel
+ * does not handle these parameters (*nomem stays 0: fall back to the
+ * reference) or when an allocation fails (*nomem = 1). */
+am_fast_conv *am_fast_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_params *p,
+                                  am_shape in, int kh, int kw, const void *weights,
+                                  const int32_t *bias, am_shape out, int *nomem);
+void am_fast_conv_run(am_fast_conv *s, const void *input, void *output);
+void am_fast_conv_destroy(amsel_ctx *ctx, am_fast_conv *s); /* NULL is harmless */
+
+/* ADD and MUL, bit-exact with am_ref_add / am_ref_mul, for inputs of the
+ * output's shape or broadcast over H and W ([1][1][1][c], batch 1). The
+ * caller checks am_fast_eltwise_supported and am_fast_qmul_ok for every
+ * multiplier/shift pair first. */
+int am_fast_eltwise_supported(am_shape a, am_shape b, am_shape out);
+int am_fast_qmul_ok(int32_t mult, int shift);
+void am_fast_add(const am_add_params *p, am_shape a, const void *in1, am_shape b,
+                 const void *in2, am_shape out, void *output);
+void am_fast_mul(const am_mul_params *p, am_shape a, const void *in1, am_shape b,
+                 const void *in2, am_shape out, void *output);
+
+/* am_ref_lut on AVX-512 VBMI (VPERMI2B); am_fast_lut_supported says
+ * whether this CPU has it. */
+int am_fast_lut_supported(void);
+void am_fast_lut(const uint8_t lut[256], size_t n, const void *input, void *output);
+
+#endif

@@ -1,0 +1,329 @@
+/* Backend parity: the fast backend must be bit-exact with the reference
+ * kernels (no tolerance: both compute the same integer formula).
+ *  1. per kernel: random CONV_2D and DEPTHWISE_CONV_2D problems (odd
+ *     channel counts, strides, padding, dilation, uint8 per-tensor and
+ *     int8 per-channel, zero points, clamps), output buffers poisoned and
+ *     guarded, fast vs am_ref_*; the same for ADD, MUL and
+ *     the lookup tables;
+ *  2. per model: the eight shared models loaded with "ref" and with
+ *     "fast", run on random inputs and on a real photo, outputs equal.
+ * Skips (77) on CPUs without the fast kernels. */
+#include "amsel/amsel.h"
+#include "backend/fast/fast_kernels.h"
+#include "check.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static uint32_t rng = 2463534242u;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+
+enum { GUARD = 64, POISON = 0xA5 };
+
+/* TFLite SAME padding offset for one dimension. */
+static int same_pad(int in, int k, int stride, int dil, int out)
+{
+    int eff = (k - 1) * dil + 1;
+    int total = (out - 1) * stride + eff - in;
+    return total > 0 ? total / 2 : 0;
+}
+
+static int kernel_case(amsel_ctx *ctx, int depthwise, int iter)
+{
+    am_conv_params p;
+    memset(&p, 0, sizeof p);
+    p.type = rnd() % 2 ? AM_I8 : AM_U8;
+    p.w_signed = p.type == AM_I8 ? 1 : (int)(rnd() % 4 == 0); /* mostly the models' pairs */
+    const int zx = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
+    p.in_offset = -zx;
+    p.w_offset = p.w_signed ? 0 : -rnd_in(0, 255);
+    p.out_zp = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
+    const int qmin = p.type == AM_U8 ? 0 : -128, qmax = p.type == AM_U8 ? 255 : 127;
+    p.act_min = rnd() % 2 ? qmin : rnd_in(qmin, p.out_zp);
+    p.act_max = rnd() % 2 ? qmax : rnd_in(p.out_zp, qmax);
+    const int kchoice[] = {1, 1, 3, 3, 5, 2};
+    const int kh = kchoice[rnd() % 6], kw = rnd() % 4 ? kh : kchoice[rnd() % 6];
+    p.stride_h = rnd_in(1, 2);
+    p.stride_w = rnd() % 4 ? p.stride_h : rnd_in(1, 3);
+    p.dil_h = rnd() % 6 ? 1 : 2;
+    p.dil_w = rnd() % 6 ? 1 : 2;
+    p.depth_multiplier = 1;
+    am_shape in = {rnd_in(1, 2), rnd_in(1, 13), rnd_in(1, 13), 0};
+    const int cchoice[] = {1, 3, 4, 8, 13, 16, 17, 24, 33, 64, 72, 88, 130};
+    in.c = cchoice[rnd() % 13];
+    int same = rnd() % 2;
+    am_shape out = in;
+    const int eh = (kh - 1) * p.dil_h + 1, ew = (kw - 1) * p.dil_w + 1;
+    if (same) {
+        out.h = (in.h + p.stride_h - 1) / p.stride_h;
+        out.w = (in.w + p.stride_w - 1) / p.stride_w;
+        p.pad_top = same_pad(in.h, kh, p.stride_h, p.dil_h, out.h);
+        p.pad_left = same_pad(in.w, kw, p.stride_w, p.dil_w, out.w);
+    } else {
+        if (in.h < eh || in.w < ew)
+            return 0; /* VALID needs the window inside the image */
+        out.h = (in.h - eh) / p.stride_h + 1;
+        out.w = (in.w - ew) / p.stride_w + 1;
+    }
+    out.c = depthwise ? in.c : cchoice[rnd() % 13];
+    const int per_channel = p.w_signed && rnd() % 2;
+    int32_t mult[160], shift[160];
+    for (int c = 0; c < out.c; c++) {
+        const int cc = per_channel ? c : 0;
+        if (cc == c) {
+            mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+            shift[c] = rnd() % 8 ? rnd_in(-12, 1) : rnd_in(-31, 3); /* rare extremes */
+            if (rnd() % 16 == 0)
+                mult[c] = 0;
+        } else {
+            mult[c] = mult[0];
+            shift[c] = shift[0];
+        }
+    }
+    p.out_mult = mult;
+    p.out_shift = shift;
+    const size_t in_n = (size_t)in.n * in.h * in.w * in.c;
+    const size_t w_n = depthwise ? (size_t)kh * kw * out.c : (size_t)out.c * kh * kw * in.c;
+    const size_t out_n = (size_t)out.n * out.h * out.w * out.c;
+    uint8_t *x = malloc(in_n), *w = malloc(w_n), *o_ref = malloc(out_n + GUARD),
+            *o_fast = malloc(out_n + GUARD);
+    int32_t bias[160];
+    const int use_bias = rnd() % 4 != 0;
+    const int huge_bias = rnd() % 8 == 0; /* accumulators near +-2^30: rounding edges */
+    for (int c = 0; c < out.c; c++)
+        bias[c] = huge_bias ? (int32_t)(rnd() & 0x7fffffffu) - (1 << 30) : rnd_in(-20000, 20000);
+    for (size_t i = 0; i < in_n; i++)
+        x[i] = (uint8_t)rnd();
+    for (size_t i = 0; i < w_n; i++)
+        w[i] = (uint8_t)rnd();
+    memset(o_ref, POISON, out_n + GUARD);
+    memset(o_fast, POISON, out_n + GUARD);
+    const int32_t *b = use_bias ? bias : NULL;
+    if (depthwise)
+        am_ref_depthwise_conv2d(&p, in, x, kh, kw, w, b, out, o_ref);
+    else
+        am_ref_conv2d(&p, in, x, kh, kw, w, b, out, o_ref);
+    int nomem = 0, ran = 0;
+    am_fast_conv *s = am_fast_conv_create(ctx, depthwise, &p, in, kh, kw, w, b, out, &nomem);
+    CHECK(!nomem);
+    if (s) {
+        am_fast_conv_run(s, x, o_fast);
+        am_fast_conv_run(s, x, o_fast); /* a second run gives the same */
+        ran = 1;
+        size_t bad = 0;
+        for (size_t i = 0; i < out_n + GUARD; i++)
+            bad += o_ref[i] != o_fast[i];
+        if (bad) {
+            fprintf(stderr,
+                    "%s case %d: %zu bytes differ (type %d w_signed %d in %dx%dx%dx%d out c %d k "
+                    "%dx%d stride %d,%d dil %d,%d pad %d,%d)\n",
+                    depthwise ? "depthwise" : "conv", iter, bad, p.type, p.w_signed, in.n, in.h,
+                    in.w, in.c, out.c, kh, kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w,
+                    p.pad_top, p.pad_left);
+            check_failures++;
+        }
+        am_fast_conv_destroy(ctx, s);
+    }
+    free(x);
+    free(w);
+    free(o_ref);
+    free(o_fast);
+    return ran;
+}
+
+static void test_kernels(amsel_ctx *ctx)
+{
+    int ran_conv = 0, ran_dw = 0;
+    for (int i = 0; i < 600; i++)
+        ran_conv += kernel_case(ctx, 0, i);
+    for (int i = 0; i < 600; i++)
+        ran_dw += kernel_case(ctx, 1, i);
+    printf("kernels: %d conv and %d depthwise random cases bit-exact\n", ran_conv, ran_dw);
+    CHECK(ran_conv > 300);
+    CHECK(ran_dw > 300);
+}
+
+/* ADD and MUL with random scales, zero points and shapes (same shape or
+ * one input broadcast over H and W). */
+static void test_eltwise(void)
+{
+    int ran = 0;
+    for (int iter = 0; iter < 400; iter++) {
+        const am_qtype t = rnd() % 2 ? AM_I8 : AM_U8;
+        const int lo = t == AM_U8 ? 0 : -128, hi = t == AM_U8 ? 255 : 127;
+        am_shape out = {1, rnd_in(1, 9), rnd_in(1, 9), rnd_in(1, 70)};
+        am_shape a = out, b = out;
+        if (rnd() % 3 == 0)
+            a.h = a.w = 1;
+        else if (rnd() % 2)
+            b.h = b.w = 1;
+        if (!am_fast_eltwise_supported(a, b, out))
+            continue;
+        const float s1 = 0.001f + (float)(rnd() % 1000) / 20000.0f;
+        const float s2 = 0.001f + (float)(rnd() % 1000) / 20000.0f;
+        const float so = 0.001f + (float)(rnd() % 1000) / 20000.0f;
+        const int32_t z1 = rnd_in(lo, hi), z2 = rnd_in(lo, hi), zo = rnd_in(lo, hi);
+        const int32_t amin = rnd() % 2 ? lo : rnd_in(lo, zo), amax = rnd() % 2 ? hi : rnd_in(zo, hi);
+        const size_t na = (size_t)a.h * a.w * a.c, nb = (size_t)b.h * b.w * b.c;
+        const size_t no = (size_t)out.h * out.w * out.c;
+        uint8_t *x1 = malloc(na), *x2 = malloc(nb), *r = malloc(no + GUARD), *f = malloc(no + GUARD);
+        for (size_t i = 0; i < na; i++)
+            x1[i] = (uint8_t)rnd();
+        for (size_t i = 0; i < nb; i++)
+            x2[i] = (uint8_t)rnd();
+        memset(r, POISON, no + GUARD);
+        memset(f, POISON, no + GUARD);
+        if (iter % 2) {
+            am_add_params p;
+            am_add_params_init(&p, t, s1, z1, s2, z2, so, zo, amin, amax);
+            am_ref_add(&p, a, x1, b, x2, out, r);
+            am_fast_add(&p, a, x1, b, x2, out, f);
+        } else {
+            am_mul_params p = {t, -z1, -z2, zo, 0, 0, amin, amax};
+            am_quantize_multiplier((double)s1 * s2 / so, &p.out_mult, &p.out_shift);
+            am_ref_mul(&p, a, x1, b, x2, out, r);
+            am_fast_mul(&p, a, x1, b, x2, out, f);
+        }
+        if (memcmp(r, f, no + GUARD)) {
+            fprintf(stderr, "%s case %d differs\n", iter % 2 ? "add" : "mul", iter);
+            check_failures++;
+        }
+        ran++;
+        free(x1);
+        free(x2);
+        free(r);
+        free(f);
+    }
+    printf("eltwise: %d add/mul random cases bit-exact\n", ran);
+    CHECK(ran > 300);
+}
+
+static void test_lut(void)
+{
+    if (!am_fast_lut_supported())
+        return;
+    uint8_t lut[256], x[300], r[300 + GUARD], f[300 + GUARD];
+    for (int iter = 0; iter < 50; iter++) {
+        for (int i = 0; i < 256; i++)
+            lut[i] = (uint8_t)rnd();
+        const size_t n = (size_t)rnd_in(1, 300);
+        for (size_t i = 0; i < n; i++)
+            x[i] = (uint8_t)rnd();
+        memset(r, POISON, sizeof r);
+        memset(f, POISON, sizeof f);
+        am_ref_lut(lut, n, x, r);
+        am_fast_lut(lut, n, x, f);
+        CHECK(memcmp(r, f, sizeof r) == 0);
+    }
+}
+
+static const char *const models[] = {
+    "mobilenet_v1_0.25_128_quant.tflite",
+    "mobilenet_v1_0.5_160_quant.tflite",
+    "v3-small_224_1.0_uint8.tflite",
+    "mobilenet_v1_0.75_192_quant.tflite",
+    "mobilenet_v2_1.0_224_quant.tflite",
+    "tf2_mobilenet_v2_1.0_224_ptq.tflite",
+    "mobilenet_v1_0.75_224_quant.tflite",
+    "mobilenet_edgetpu_0.75_224_post_training_quant.tflite",
+};
+
+static amsel_model *load(amsel_ctx *ctx, const char *path)
+{
+    amsel_model *m = NULL;
+    if (amsel_model_load(ctx, path, &m) != AMSEL_OK)
+        fprintf(stderr, "%s: %s\n", path, amsel_last_error(ctx));
+    return m;
+}
+
+static int count_fast(const amsel_model *m)
+{
+    int n = 0;
+    for (const char *s = amsel_model_plan(m); (s = strstr(s, " fast ")) != NULL; s++)
+        n++;
+    return n;
+}
+
+static void test_models(amsel_ctx *ref_ctx, amsel_ctx *fast_ctx, const char *data)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/images/parrot.jpg", data);
+    amsel_image *img = NULL;
+    CHECK(amsel_image_load(ref_ctx, path, &img) == AMSEL_OK);
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
+        snprintf(path, sizeof path, "%s/models/imagenet/%s", data, models[k]);
+        amsel_model *mr = load(ref_ctx, path), *mf = load(fast_ctx, path);
+        CHECK(mr && mf);
+        if (!mr || !mf) {
+            amsel_model_destroy(mr);
+            amsel_model_destroy(mf);
+            continue;
+        }
+        CHECK_EQ_INT(count_fast(mr), 0);
+        CHECK(count_fast(mf) > 0);
+        amsel_model_info info;
+        amsel_model_get_info(mr, &info);
+        const size_t in_n = (size_t)info.input_height * info.input_width * info.input_channels;
+        int same = 1;
+        for (int trial = 0; trial < 4; trial++) {
+            if (trial < 3) {
+                uint8_t *a = amsel_model_input(mr), *b = amsel_model_input(mf);
+                for (size_t i = 0; i < in_n; i++)
+                    /* trial 2: mostly near-constant values, some outliers */
+                    a[i] = b[i] = trial == 2 && rnd() % 4 ? (uint8_t)rnd_in(124, 132) : (uint8_t)rnd();
+                CHECK(amsel_model_run(mr) == AMSEL_OK);
+                CHECK(amsel_model_run(mf) == AMSEL_OK);
+            } else if (img) {
+                amsel_class_score tr[5], tf[5];
+                CHECK(amsel_model_classify(mr, img, AMSEL_DEFAULT_CROP, 5, tr, NULL, NULL) == AMSEL_OK);
+                CHECK(amsel_model_classify(mf, img, AMSEL_DEFAULT_CROP, 5, tf, NULL, NULL) == AMSEL_OK);
+                CHECK_EQ_INT(tr[0].cls, tf[0].cls);
+            }
+            if (memcmp(amsel_model_output(mr), amsel_model_output(mf), (size_t)info.num_outputs)) {
+                fprintf(stderr, "%s: outputs differ (input %d)\n", models[k], trial);
+                check_failures++;
+                same = 0;
+            }
+        }
+        printf("%s: %d operators on fast, outputs %s\n", models[k], count_fast(mf),
+               same ? "identical" : "DIFFER");
+        amsel_model_destroy(mr);
+        amsel_model_destroy(mf);
+    }
+    amsel_image_destroy(img);
+}
+
+int main(void)
+{
+    if (!am_fast_cpu_supported()) {
+        printf("skip: this CPU has no AVX-512 VNNI\n");
+        return 77;
+    }
+    amsel_ctx *ref_ctx, *fast_ctx;
+    if (amsel_ctx_create(&ref_ctx) || amsel_ctx_create(&fast_ctx))
+        return 1;
+    CHECK(amsel_ctx_set_backend(ref_ctx, "ref") == AMSEL_OK);
+    CHECK(amsel_ctx_set_backend(fast_ctx, "fast") == AMSEL_OK);
+    CHECK(!strcmp(amsel_ctx_get_backend(fast_ctx), "fast"));
+    CHECK(amsel_ctx_set_backend(fast_ctx, "turbo") == AMSEL_ERR_INVALID_ARG);
+    CHECK(!strcmp(amsel_ctx_get_backend(fast_ctx), "fast"));
+    test_kernels(fast_ctx);
+    test_eltwise();
+    test_lut();
+    const char *data = check_data_dir();
+    if (data)
+        test_models(ref_ctx, fast_ctx, data);
+    else
+        printf("AMSEL_DATA not set: model parity skipped\n");
+    amsel_ctx_destroy(ref_ctx);
+    amsel_ctx_destroy(fast_ctx);
+    return check_exit();
+}
