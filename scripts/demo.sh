@@ -3,7 +3,7 @@
 # on the shared models and images: the model table, a few photos
 # classified, and every model profiled on validation images with its
 # measured top-1/top-5 and latency.
-# Options: DEMO_IMAGES=N (default 100; 1300 = the whole validation set).
+# Options: DEMO_IMAGES=N (default 1300, the whole validation set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export AMSEL_DATA="${AMSEL_DATA:-$(cd .. && pwd)/shared}"
@@ -23,7 +23,7 @@ for m in mobilenet_v1_0.25_128_quant mobilenet_edgetpu_0.75_224_post_training_qu
         | tail -n +2 | awk -F'\t' -v m=$m '{ n = split($1, p, "/"); printf "%-48s %-18s %5.3f %s\n", m, p[n], $4, $5 }'
 done
 echo
-n=${DEMO_IMAGES:-100}
+n=${DEMO_IMAGES:-1300}
 echo "== amsel profile: 8 models x $n validation images (progress on stderr)"
 mkdir -p out
 $A profile --models "$AMSEL_DATA/models/imagenet" \

@@ -11,6 +11,11 @@ expect_fail 2 "model is required" "$AMSEL" classify "$IMG"
 expect_fail 2 "--top" "$AMSEL" classify --model "$M" --top 0 "$IMG"
 expect_fail 2 "--crop" "$AMSEL" classify --model "$M" --crop 1.5 "$IMG"
 expect_fail 2 "--format" "$AMSEL" classify --model "$M" --format xml "$IMG"
+expect_fail nz "--backend: unknown backend 'bogus'" "$AMSEL" classify --backend bogus --model "$M" "$IMG"
+# Every backend gives the same answer.
+"$AMSEL" classify --backend ref --model "$M" --top 5 "$IMG" > "$T/ref.tsv" || fail "classify --backend ref"
+"$AMSEL" classify --backend auto --model "$M" --top 5 "$IMG" > "$T/auto.tsv" || fail "classify --backend auto"
+cmp -s "$T/ref.tsv" "$T/auto.tsv" || fail "backends disagree"
 for cmd in models classify profile bench run; do
     "$AMSEL" "$cmd" --help | grep -q "usage: amsel $cmd" || fail "$cmd --help"
 done

@@ -34,6 +34,10 @@ void cli_model_name(const char *path, char *buf, size_t cap);
 void cli_dataset_dirs(const char *data, const char *dataset, const char *images_arg,
                       char *images_dir, size_t images_cap, char *synsets, size_t synsets_cap);
 
+/* A context using the named backend (--backend: auto, fast, ref; NULL =
+ * auto). 0 after printing an error. */
+int cli_ctx_create(const char *backend, amsel_ctx **ctx);
+
 /* Strict number parsing; 0 on junk or out of range. */
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 int cli_parse_float(const char *s, double lo, double hi, double *out);

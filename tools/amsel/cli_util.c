@@ -84,6 +84,21 @@ void cli_dataset_dirs(const char *data, const char *dataset, const char *images_
         snprintf(images_dir, images_cap, "%.*s", dlen, dir);
 }
 
+int cli_ctx_create(const char *backend, amsel_ctx **ctx)
+{
+    if (amsel_ctx_create(ctx) != AMSEL_OK) {
+        cli_error("out of memory");
+        return 0;
+    }
+    if (amsel_ctx_set_backend(*ctx, backend ? backend : "auto") != AMSEL_OK) {
+        cli_error("--backend: %s", amsel_last_error(*ctx));
+        amsel_ctx_destroy(*ctx);
+        *ctx = NULL;
+        return 0;
+    }
+    return 1;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

@@ -8,7 +8,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: amsel classify --model FILE [--top K] [--format tsv|json] [--crop F]\n"
-            "                      [--labels FILE] [--data DIR] IMAGE...\n\n"
+            "                      [--labels FILE] [--backend auto|fast|ref] [--data DIR] IMAGE...\n\n"
             "Prints, per image, the top K ImageNet classes (0..999, sorted-wnid order) with\n"
             "their probability. TSV columns: image rank class score label.\n"
             "  --model FILE   a .tflite file, or a model name in DATA/models/imagenet\n"
@@ -40,8 +40,9 @@ int cmd_classify(int argc, char **argv)
         {"model", required_argument, 0, 'm'}, {"top", required_argument, 0, 'k'},
         {"format", required_argument, 0, 'f'}, {"crop", required_argument, 0, 'c'},
         {"labels", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    const char *model_arg = NULL, *labels_arg = NULL, *data_opt = NULL;
+        {"backend", required_argument, 0, 'B'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *model_arg = NULL, *labels_arg = NULL, *data_opt = NULL, *backend = NULL;
     long top = 5;
     double crop = AMSEL_DEFAULT_CROP;
     int json = 0, c;
@@ -69,6 +70,7 @@ int cmd_classify(int argc, char **argv)
             break;
         case 'l': labels_arg = optarg; break;
         case 'd': data_opt = optarg; break;
+        case 'B': backend = optarg; break;
         case 'h': help(stdout); return 0;
         default: help(stderr); return EXIT_USAGE;
         }
@@ -82,10 +84,8 @@ int cmd_classify(int argc, char **argv)
     char buf[4096], lbuf[4096];
     const char *model_path = cli_model_path(data, model_arg, buf, sizeof buf);
     amsel_ctx *ctx;
-    if (amsel_ctx_create(&ctx) != AMSEL_OK) {
-        cli_error("out of memory");
+    if (!cli_ctx_create(backend, &ctx))
         return 1;
-    }
     amsel_model *m = NULL;
     amsel_labels *labels = NULL;
     int failures = 0;

@@ -7,7 +7,7 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: amsel models [--data DIR] [--plan] [MODEL...]\n\n"
+    fprintf(f, "usage: amsel models [--data DIR] [--plan] [--backend auto|fast|ref] [MODEL...]\n\n"
                "Loads each model (default: every .tflite in DATA/models/imagenet) and prints a\n"
                "TSV table: file, input shape and quantization, operators, parameters, MACs per\n"
                "image, activation memory. --plan also prints each operator's backend.\n");
@@ -17,14 +17,16 @@ int cmd_models(int argc, char **argv)
 {
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"plan", no_argument, 0, 'p'},
+                                         {"backend", required_argument, 0, 'B'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *data_opt = NULL;
+    const char *data_opt = NULL, *backend = NULL;
     int plan = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data_opt = optarg; break;
         case 'p': plan = 1; break;
+        case 'B': backend = optarg; break;
         case 'h': help(stdout); return 0;
         default: help(stderr); return EXIT_USAGE;
         }
@@ -46,7 +48,7 @@ int cmd_models(int argc, char **argv)
             return 1;
     }
     amsel_ctx *ctx;
-    if (!paths || amsel_ctx_create(&ctx) != AMSEL_OK) {
+    if (!paths || !cli_ctx_create(backend, &ctx)) {
         cli_error("out of memory");
         return 1;
     }

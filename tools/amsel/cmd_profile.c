@@ -12,7 +12,8 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: amsel profile --models FILE[,FILE...]|DIR --dataset LABELS -o CSV\n"
-            "                     [--images DIR] [--limit N] [--crop F] [--skip-bad] [--data DIR]\n\n"
+            "                     [--images DIR] [--limit N] [--crop F] [--skip-bad] [--data DIR]\n"
+            "                     [--backend auto|fast|ref]\n\n"
             "Runs every model on every image of LABELS ('FILE CLASS' per line, CLASS 0..999\n"
             "or a wnid) and writes one CSV row per image and model:\n"
             "  image,class,model,top5,top5_scores,correct1,correct5,score1,score_true,\n"
@@ -38,7 +39,9 @@ int cmd_profile(int argc, char **argv)
         {"images", required_argument, 0, 'i'}, {"limit", required_argument, 0, 'n'},
         {"crop", required_argument, 0, 'c'},   {"skip-bad", no_argument, 0, 'b'},
         {"data", required_argument, 0, 'd'},   {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"backend", required_argument, 0, 'B'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *backend = NULL;
     const char *models_arg = NULL, *dataset_path = NULL, *images_arg = NULL, *out_path = NULL;
     const char *data_opt = NULL;
     long limit = 0;
@@ -64,6 +67,7 @@ int cmd_profile(int argc, char **argv)
         case 'b': skip_bad = 1; break;
         case 'd': data_opt = optarg; break;
         case 'o': out_path = optarg; break;
+        case 'B': backend = optarg; break;
         case 'h': help(stdout); return 0;
         default: help(stderr); return EXIT_USAGE;
         }
@@ -87,10 +91,8 @@ int cmd_profile(int argc, char **argv)
     amsel_model **models = NULL;
     model_stats *stats = NULL;
     cli_outfile out = {0};
-    if (amsel_ctx_create(&ctx) != AMSEL_OK) {
-        cli_error("out of memory");
+    if (!cli_ctx_create(backend, &ctx))
         return 1;
-    }
     if (amsel_dataset_load(ctx, dataset_path, synsets, &ds) != AMSEL_OK) {
         cli_error("%s", amsel_last_error(ctx));
         goto done;
