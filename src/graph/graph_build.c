@@ -120,6 +120,24 @@ static amsel_status check_same_type(builder *b, int x, int y)
     return AMSEL_OK;
 }
 
+/* The common head of most operators: the number of inputs, an 8-bit
+ * activation as first input and as output, and (same_type) one type for
+ * both. A negative ninputs means "at least one". */
+static amsel_status check_io(builder *b, int ninputs, int same_type)
+{
+    const am_tfl_op *op = b->op;
+    amsel_status st;
+    if (ninputs < 0 ? op->ninputs < 1 : op->ninputs != ninputs) {
+        char msg[48];
+        snprintf(msg, sizeof msg, "expects %d input%s", ninputs < 0 ? 1 : ninputs,
+                 ninputs == 1 || ninputs < 0 ? "" : "s");
+        return op_fail(b, AMSEL_ERR_FORMAT, msg);
+    }
+    if ((st = check_act(b, op->inputs[0], "input")) || (st = check_act(b, op->outputs[0], "output")))
+        return st;
+    return same_type ? check_same_type(b, op->inputs[0], op->outputs[0]) : AMSEL_OK;
+}
+
 static int same_shape(am_shape a, am_shape c)
 {
     return a.n == c.n && a.h == c.h && a.w == c.w && a.c == c.c;
@@ -252,10 +270,7 @@ static amsel_status lower_avg_pool(builder *b, am_node *n)
     const am_tfl_op *op = b->op;
     amsel_status st;
     int in = op->inputs[0], out = op->outputs[0];
-    if (op->ninputs != 1)
-        return op_fail(b, AMSEL_ERR_FORMAT, "expects one input");
-    if ((st = check_act(b, in, "input")) || (st = check_act(b, out, "output")) ||
-        (st = check_same_type(b, in, out)))
+    if ((st = check_io(b, 1, 1)))
         return st;
     if (TI(b, in)->scale != TI(b, out)->scale || TI(b, in)->zp != TI(b, out)->zp)
         return op_fail(b, AMSEL_ERR_UNSUPPORTED, "input and output quantization differ");
@@ -332,15 +347,11 @@ static amsel_status lower_lut(builder *b, am_node *n)
     const am_tfl_op *op = b->op;
     amsel_status st;
     int in = op->inputs[0], out = op->outputs[0];
-    if (op->ninputs != 1)
-        return op_fail(b, AMSEL_ERR_FORMAT, "expects one input");
-    if ((st = check_act(b, in, "input")) || (st = check_act(b, out, "output")))
+    if ((st = check_io(b, 1, op->opcode == TFL_HARD_SWISH)))
         return st;
     const am_tensor_info *ti = TI(b, in), *to = TI(b, out);
     if (!same_shape(ti->shape, to->shape))
         return op_fail(b, AMSEL_ERR_FORMAT, "input and output shapes differ");
-    if (op->opcode == TFL_HARD_SWISH && (st = check_same_type(b, in, out)))
-        return st;
     if (op->opcode == TFL_QUANTIZE && !(ti->scale / to->scale < 1 << 30))
         return op_fail(b, AMSEL_ERR_UNSUPPORTED, "requantization multiplier out of range");
     n->lut = am_malloc(b->ctx, 256);
@@ -359,10 +370,7 @@ static amsel_status lower_reshape(builder *b, am_node *n)
     const am_tfl_op *op = b->op;
     amsel_status st;
     int in = op->inputs[0], out = op->outputs[0];
-    if (op->ninputs < 1)
-        return op_fail(b, AMSEL_ERR_FORMAT, "expects an input");
-    if ((st = check_act(b, in, "input")) || (st = check_act(b, out, "output")) ||
-        (st = check_same_type(b, in, out)))
+    if ((st = check_io(b, -1, 1)))
         return st;
     if (TI(b, in)->bytes != TI(b, out)->bytes)
         return op_fail(b, AMSEL_ERR_FORMAT, "input and output sizes differ");
@@ -377,10 +385,7 @@ static amsel_status lower_softmax(builder *b, am_node *n)
     const am_tfl_op *op = b->op;
     amsel_status st;
     int in = op->inputs[0], out = op->outputs[0];
-    if (op->ninputs != 1)
-        return op_fail(b, AMSEL_ERR_FORMAT, "expects one input");
-    if ((st = check_act(b, in, "input")) || (st = check_act(b, out, "output")) ||
-        (st = check_same_type(b, in, out)))
+    if ((st = check_io(b, 1, 1)))
         return st;
     const am_tensor_info *to = TI(b, out);
     if (!same_shape(TI(b, in)->shape, to->shape))
@@ -401,12 +406,9 @@ static amsel_status lower_mean(builder *b, am_node *n)
 {
     const am_tfl_op *op = b->op;
     amsel_status st;
-    if (op->ninputs != 2)
-        return op_fail(b, AMSEL_ERR_FORMAT, "expects input and axes");
-    int in = op->inputs[0], axes = op->inputs[1], out = op->outputs[0];
-    if ((st = check_act(b, in, "input")) || (st = check_act(b, out, "output")) ||
-        (st = check_same_type(b, in, out)))
+    if ((st = check_io(b, 2, 1)))
         return st;
+    int in = op->inputs[0], axes = op->inputs[1], out = op->outputs[0];
     const am_tfl_tensor *at = T(b, axes);
     if (axes < 0 || !at->data || at->type != TFL_INT32 || TI(b, axes)->bytes != 8)
         return op_fail(b, AMSEL_ERR_UNSUPPORTED, "axes must be a constant int32 pair");
