@@ -30,4 +30,7 @@ $A profile --models "$AMSEL_DATA/models/imagenet" \
     --dataset "$AMSEL_DATA/datasets/ilsvrc2012-val-227/labels.txt" --limit "$n" \
     -o out/profile.csv | column -t -s $'\t'
 echo
-echo "Per-image results: out/profile.csv. The adaptive selector that uses them is not built yet."
+echo "== amsel eval: adaptive policies, 10-fold cross-validation over out/profile.csv"
+$A eval --profile out/profile.csv
+echo
+echo "Per-image results: out/profile.csv. Premodels on image features come next (docs/selector.md)."

@@ -7,6 +7,7 @@
 #include "amsel/features.h"
 #include "amsel/image.h"
 #include "amsel/model.h"
+#include "amsel/selector.h"
 #include "amsel/status.h"
 
 #define AMSEL_VERSION "0.1.0"

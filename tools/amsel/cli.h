@@ -67,5 +67,6 @@ int cmd_profile(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

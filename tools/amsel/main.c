@@ -14,6 +14,7 @@ static const struct {
     {"bench", cmd_bench, "time one model's inference"},
     {"run", cmd_run, "run a model on raw input tensors (for cross-checks)"},
     {"features", cmd_features, "compute image features of a labelled dataset, write a CSV"},
+    {"eval", cmd_eval, "cross-validate model-selection policies on a profile CSV"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,164 @@
+/* Confidence cascades: applying one to an image, and tuning its
+ * thresholds on training images by exhaustive search over a grid of
+ * score quantiles. */
+#include "selector/profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The answer after stage s of the cascade over models[0..s]: alone, or
+ * (combine) the average of their top-5 score vectors. */
+typedef struct stage_answer {
+    float conf;       /* top-1 score */
+    int correct1, correct5;
+} stage_answer;
+
+static void stage(const amsel_profile *p, const int *models, int s, int combine, int image,
+                  stage_answer *a)
+{
+    int cls = p->image_class[image];
+    const amsel_profile_cell *c = am_cell(p, image, models[s]);
+    if (!combine || s == 0) {
+        a->conf = c->score5[0];
+        a->correct1 = c->correct1;
+        a->correct5 = c->correct5;
+        return;
+    }
+    int ids[5 * AMSEL_CASCADE_MAX], n = 0;
+    float sum[5 * AMSEL_CASCADE_MAX];
+    for (int k = 0; k <= s; k++) {
+        const amsel_profile_cell *ck = am_cell(p, image, models[k]);
+        for (int r = 0; r < 5; r++) {
+            int j = 0;
+            while (j < n && ids[j] != ck->top5[r])
+                j++;
+            if (j == n) {
+                ids[n] = ck->top5[r];
+                sum[n++] = 0;
+            }
+            sum[j] += ck->score5[r];
+        }
+    }
+    /* Rank of the true class and the top score: ties go to the lower class. */
+    int best = 0, rank_true = 6, jt = -1;
+    for (int j = 1; j < n; j++)
+        if (sum[j] > sum[best] || (sum[j] == sum[best] && ids[j] < ids[best]))
+            best = j;
+    for (int j = 0; j < n; j++)
+        if (ids[j] == cls)
+            jt = j;
+    if (jt >= 0) {
+        rank_true = 0;
+        for (int j = 0; j < n; j++)
+            rank_true += sum[j] > sum[jt] || (sum[j] == sum[jt] && ids[j] < ids[jt]);
+    }
+    a->conf = sum[best] / (float)(s + 1);
+    a->correct1 = rank_true == 0;
+    a->correct5 = rank_true < 5;
+}
+
+void amsel_cascade_apply(const amsel_profile *p, const amsel_cascade *c, int image,
+                         amsel_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int s = 0; s < c->n; s++) {
+        const amsel_profile_cell *cell = am_cell(p, image, c->model[s]);
+        stage_answer a;
+        stage(p, c->model, s, c->combine, image, &a);
+        out->cost_ms += cell->pre_ms + cell->infer_ms;
+        out->models_run = s + 1;
+        out->correct1 = a.correct1;
+        out->correct5 = a.correct5;
+        if (s < c->n - 1 && a.conf >= c->threshold[s])
+            break;
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const int *images, int n,
+                                const int *models, int nmodels, int combine, amsel_objective obj,
+                                double target, int grid, amsel_cascade *out, double *train_acc,
+                                double *train_ms)
+{
+    if (!p || !images || n < 1 || !models || nmodels < 1 || nmodels > AMSEL_CASCADE_MAX ||
+        grid < 1 || grid > 1000 || !out)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_cascade_tune: bad argument");
+    int S = nmodels, levels = grid + 2;
+    size_t cells = (size_t)S * (size_t)n;
+    float *conf = am_malloc(ctx, cells * sizeof *conf);          /* [S][n] */
+    unsigned char *ok = am_malloc(ctx, cells);                   /* [S][n] */
+    double *cum = am_malloc(ctx, cells * sizeof *cum);           /* [S][n] cost so far */
+    float *grid_t = am_malloc(ctx, (size_t)S * (size_t)levels * sizeof *grid_t); /* [S][levels] */
+    float *sorted = am_malloc(ctx, (size_t)n * sizeof *sorted);
+    if (!conf || !ok || !cum || !grid_t || !sorted) {
+        am_free(ctx, conf), am_free(ctx, ok), am_free(ctx, cum), am_free(ctx, grid_t);
+        am_free(ctx, sorted);
+        return AMSEL_ERR_NOMEM;
+    }
+    for (int s = 0; s < S; s++) {
+        for (int k = 0; k < n; k++) {
+            stage_answer a;
+            stage(p, models, s, combine, images[k], &a);
+            const amsel_profile_cell *c = am_cell(p, images[k], models[s]);
+            size_t at = (size_t)s * (size_t)n + (size_t)k;
+            conf[at] = a.conf;
+            ok[at] = (unsigned char)(obj == AMSEL_OBJECTIVE_TOP5 ? a.correct5 : a.correct1);
+            cum[at] = (s ? cum[at - (size_t)n] : 0) + c->pre_ms + c->infer_ms;
+            sorted[k] = a.conf;
+        }
+        qsort(sorted, (size_t)n, sizeof *sorted, cmp_float);
+        for (int g = 0; g <= grid; g++)
+            grid_t[s * levels + g] = sorted[(size_t)((double)g / grid * (n - 1) + 0.5)];
+        grid_t[s * levels + grid + 1] = 2.0f; /* never stop: scores are <= 1 */
+    }
+    int idx[AMSEL_CASCADE_MAX] = {0};
+    double best_acc = -1, best_ms = 0;
+    int best_meets = 0, best_idx[AMSEL_CASCADE_MAX] = {0};
+    for (;;) {
+        long hits = 0;
+        double ms = 0;
+        for (int k = 0; k < n; k++) {
+            int s = 0;
+            while (s < S - 1 && conf[(size_t)s * n + k] < grid_t[s * levels + idx[s]])
+                s++;
+            hits += ok[(size_t)s * n + k];
+            ms += cum[(size_t)s * n + k];
+        }
+        double acc = 100.0 * (double)hits / n;
+        ms /= n;
+        int meets = acc >= target - 1e-9;
+        int better = best_acc < 0 || (meets && !best_meets) ||
+                     (meets && best_meets && ms < best_ms) ||
+                     (!meets && !best_meets && (acc > best_acc || (acc == best_acc && ms < best_ms)));
+        if (better) {
+            best_acc = acc;
+            best_ms = ms;
+            best_meets = meets;
+            memcpy(best_idx, idx, sizeof idx);
+        }
+        int s = 0; /* odometer over the S-1 thresholds */
+        while (s < S - 1 && ++idx[s] == levels)
+            idx[s++] = 0;
+        if (s >= S - 1)
+            break;
+    }
+    memset(out, 0, sizeof *out);
+    out->n = S;
+    out->combine = combine;
+    for (int s = 0; s < S; s++) {
+        out->model[s] = models[s];
+        out->threshold[s] = s < S - 1 ? grid_t[s * levels + best_idx[s]] : 0;
+    }
+    if (train_acc)
+        *train_acc = best_acc;
+    if (train_ms)
+        *train_ms = best_ms;
+    am_free(ctx, conf), am_free(ctx, ok), am_free(ctx, cum), am_free(ctx, grid_t);
+    am_free(ctx, sorted);
+    return AMSEL_OK;
+}

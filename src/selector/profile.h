@@ -1,0 +1,23 @@
+/* Internal layout of a loaded profile: an images x models matrix of
+ * cells, row-major by image. */
+#ifndef AMSEL_SELECTOR_PROFILE_H
+#define AMSEL_SELECTOR_PROFILE_H
+
+#include "amsel/selector.h"
+#include "core/ctx.h"
+
+struct amsel_profile {
+    amsel_ctx *ctx;
+    int nimages, nmodels;
+    char **image_name;          /* [nimages], owned */
+    int *image_class;           /* [nimages] */
+    char *model_name[AMSEL_PROFILE_MAX_MODELS]; /* [nmodels], owned */
+    amsel_profile_cell *cell;   /* [nimages * nmodels] */
+};
+
+static inline const amsel_profile_cell *am_cell(const amsel_profile *p, int i, int m)
+{
+    return &p->cell[(size_t)i * (size_t)p->nmodels + (size_t)m];
+}
+
+#endif
