@@ -66,7 +66,11 @@ int cmd_run(int argc, char **argv)
             failures++;
             continue;
         }
-        amsel_model_run(m);
+        if (amsel_model_run(m) != AMSEL_OK) {
+            cli_error("%s: %s", argv[i], amsel_last_error(ctx));
+            failures++;
+            continue;
+        }
         const char *base = strrchr(argv[i], '/');
         char opath[8192];
         snprintf(opath, sizeof opath, "%s/%s.out", outdir, base ? base + 1 : argv[i]);
