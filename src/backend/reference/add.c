@@ -34,8 +34,9 @@ void am_add_params_init(am_add_params *p, am_qtype t,
     am_quantize_multiplier(real_out, &p->out_mult, &p->out_shift);
 }
 
-static inline int32_t add_one(const am_add_params *p, int32_t a, int32_t b)
+static inline int32_t add_one(const void *params, int32_t a, int32_t b)
 {
+    const am_add_params *p = params;
     /* (a + offset) is within [-255, 255]; times 2^20 it fits int32. */
     const int32_t sa = (a + p->in1_offset) * (1 << p->left_shift);
     const int32_t sb = (b + p->in2_offset) * (1 << p->left_shift);
@@ -48,24 +49,5 @@ static inline int32_t add_one(const am_add_params *p, int32_t a, int32_t b)
 void am_ref_add(const am_add_params *p, am_shape a, const void *in1, am_shape b,
                 const void *in2, am_shape out, void *output)
 {
-    const am_qtype t = p->type;
-    if (am_same_shape(a, out) && am_same_shape(b, out)) {
-        const size_t n = am_shape_size(out);
-        for (size_t i = 0; i < n; ++i)
-            am_store8(t, output, i, add_one(p, am_load8(t, in1, i), am_load8(t, in2, i)));
-        return;
-    }
-    /* Broadcast: walk the output, a stride of 0 repeats a size-1 dim. */
-    const am_bstride sa = am_broadcast_strides(a), sb = am_broadcast_strides(b);
-    size_t o = 0;
-    for (int n = 0; n < out.n; ++n)
-        for (int y = 0; y < out.h; ++y)
-            for (int x = 0; x < out.w; ++x) {
-                const size_t ia = n * sa.n + y * sa.h + x * sa.w;
-                const size_t ib = n * sb.n + y * sb.h + x * sb.w;
-                for (int c = 0; c < out.c; ++c, ++o)
-                    am_store8(t, output, o,
-                              add_one(p, am_load8(t, in1, ia + c * sa.c),
-                                      am_load8(t, in2, ib + c * sb.c)));
-            }
+    am_binary_walk(add_one, p, p->type, a, in1, b, in2, out, output);
 }

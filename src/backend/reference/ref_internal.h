@@ -198,4 +198,34 @@ static inline int am_same_shape(am_shape a, am_shape b)
     return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;
 }
 
+/* The element walk shared by the 8-bit binary operators (ADD, MUL): out =
+ * one(params, a, b) over the output, with broadcasting (a stride of 0
+ * repeats a size-1 dimension). `one` is a static inline function at every
+ * call site, so the compiler inlines it here. */
+typedef int32_t (*am_binary_one_fn)(const void *params, int32_t a, int32_t b);
+
+static inline void am_binary_walk(am_binary_one_fn one, const void *params, am_qtype t,
+                                  am_shape a, const void *in1, am_shape b, const void *in2,
+                                  am_shape out, void *output)
+{
+    if (am_same_shape(a, out) && am_same_shape(b, out)) {
+        const size_t n = am_shape_size(out);
+        for (size_t i = 0; i < n; ++i)
+            am_store8(t, output, i, one(params, am_load8(t, in1, i), am_load8(t, in2, i)));
+        return;
+    }
+    const am_bstride sa = am_broadcast_strides(a), sb = am_broadcast_strides(b);
+    size_t o = 0;
+    for (int n = 0; n < out.n; ++n)
+        for (int y = 0; y < out.h; ++y)
+            for (int x = 0; x < out.w; ++x) {
+                const size_t ia = n * sa.n + y * sa.h + x * sa.w;
+                const size_t ib = n * sb.n + y * sb.h + x * sb.w;
+                for (int c = 0; c < out.c; ++c, ++o)
+                    am_store8(t, output, o,
+                              one(params, am_load8(t, in1, ia + c * sa.c),
+                                  am_load8(t, in2, ib + c * sb.c)));
+            }
+}
+
 #endif
