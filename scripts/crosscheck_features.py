@@ -40,8 +40,10 @@ PHOTOS = ["cat_1080p.jpg", "cat_720p.jpg", "grace_hopper.bmp", "hot_dog.jpg",
 def read_csv(path):
     with open(path) as f:
         rows = list(csv.reader(f))
-    names = rows[0][2:]
-    return names, {r[0]: np.array([float(v) for v in r[2:]]) for r in rows[1:]}
+    # The last column, features_ms, is what the features cost, not a feature.
+    n = len(rows[0]) - (rows[0][-1] == "features_ms")
+    names = rows[0][2:n]
+    return names, {r[0]: np.array([float(v) for v in r[2:n]]) for r in rows[1:]}
 
 
 def run_features(amsel, data, img_dir, labels, out_csv, dump=None):

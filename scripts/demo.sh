@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The main job: installs dependencies, builds amsel, then shows it at work
-# on the shared models and images: the model table, a few photos
-# classified, and every model profiled on validation images with its
-# measured top-1/top-5 and latency.
-# Options: DEMO_IMAGES=N (default 1300, the whole validation set).
+# The main job: installs dependencies, builds amsel, then runs the whole
+# adaptive-selection pipeline on the shared models and validation images:
+#   profile (every model on every image; cached in out/ after the first run)
+#   -> features -> 10-fold cross-validated comparison of every policy + HTML
+#   report -> the chosen selector trained on all images -> run live, against
+#   the most accurate model, on the same images and on 82 images it never
+#   saw (original sizes) -> the bundled photos classified by the selector.
+# Options: DEMO_IMAGES=N (default 1300, the whole validation set);
+# SKIP_DEPS=1; delete out/profile.csv to profile again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export AMSEL_DATA="${AMSEL_DATA:-$(cd .. && pwd)/shared}"
@@ -13,24 +17,39 @@ if [ "${SKIP_DEPS:-0}" != 1 ]; then bash scripts/deps.sh; fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
 A=build/amsel
+VAL="$AMSEL_DATA/datasets/ilsvrc2012-val-227/labels.txt"
+NATIVE="$AMSEL_DATA/datasets/ilsvrc2012-val-native/labels.txt"
+n=${DEMO_IMAGES:-1300}
+mkdir -p out
 
 echo "== amsel models"
 $A models | cut -f1-7 | column -t -s $'\t'
 echo
-echo "== amsel classify (MobileNet v1 0.25 vs MobileNet-EdgeTPU)"
-for m in mobilenet_v1_0.25_128_quant mobilenet_edgetpu_0.75_224_post_training_quant; do
-    $A classify --model $m --top 1 "$AMSEL_DATA"/images/*.jpg "$AMSEL_DATA"/images/*.bmp \
-        | tail -n +2 | awk -F'\t' -v m=$m '{ n = split($1, p, "/"); printf "%-48s %-18s %5.3f %s\n", m, p[n], $4, $5 }'
-done
+if [ -s out/profile.csv ] && [ "$(cat out/profile.n 2>/dev/null)" = "$n" ]; then
+    echo "== amsel profile: cached out/profile.csv ($n images; delete it to profile again)"
+else
+    echo "== amsel profile: 8 models x $n validation images (progress on stderr)"
+    $A profile --models "$AMSEL_DATA/models/imagenet" --dataset "$VAL" --limit "$n" \
+        -o out/profile.csv | column -t -s $'\t'
+    echo "$n" > out/profile.n
+fi
 echo
-n=${DEMO_IMAGES:-1300}
-echo "== amsel profile: 8 models x $n validation images (progress on stderr)"
-mkdir -p out
-$A profile --models "$AMSEL_DATA/models/imagenet" \
-    --dataset "$AMSEL_DATA/datasets/ilsvrc2012-val-227/labels.txt" --limit "$n" \
-    -o out/profile.csv | column -t -s $'\t'
+echo "== amsel features: 29 image features per image (the premodels' input)"
+$A features --dataset "$VAL" --limit "$n" -o out/features.csv
 echo
-echo "== amsel eval: adaptive policies, 10-fold cross-validation over out/profile.csv"
-$A eval --profile out/profile.csv
+echo "== amsel train: every policy cross-validated (10 folds), the best trade-off trained on all images"
+$A train --profile out/profile.csv --features out/features.csv \
+    --json out/eval.json --html out/report.html -o out/selector.json
 echo
-echo "Per-image results: out/profile.csv. Premodels on image features come next (docs/selector.md)."
+echo "== amsel validate: the selector live on the same $n images, against the most accurate model"
+$A validate --selector out/selector.json --dataset "$VAL" --limit "$n"
+echo
+echo "== amsel validate: on 82 validation images it never saw, at their original sizes"
+$A validate --selector out/selector.json --dataset "$NATIVE"
+echo
+echo "== amsel classify --selector: the bundled photos"
+$A classify --selector out/selector.json --top 1 "$AMSEL_DATA"/images/*.jpg \
+    | awk -F'\t' 'NR > 1 { n = split($1, p, "/"); printf "%-22s %-28s %-60s %s ms\n", p[n], $5, $6, $7 }'
+echo
+echo "Outputs: out/profile.csv, out/features.csv, out/eval.json, out/report.html (open it"
+echo "in a browser), out/selector.json. Method and figures: docs/selector.md."

@@ -7,7 +7,7 @@ IMG="$DATA/images/parrot.jpg"
 
 # Usage errors exit 2.
 expect_fail 2 "unknown command" "$AMSEL" frobnicate
-expect_fail 2 "model is required" "$AMSEL" classify "$IMG"
+expect_fail 2 "--model or --selector is required" "$AMSEL" classify "$IMG"
 expect_fail 2 "--top" "$AMSEL" classify --model "$M" --top 0 "$IMG"
 expect_fail 2 "--crop" "$AMSEL" classify --model "$M" --crop 1.5 "$IMG"
 expect_fail 2 "--format" "$AMSEL" classify --model "$M" --format xml "$IMG"

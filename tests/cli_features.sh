@@ -12,14 +12,17 @@ cp "$DATA/images/grace_hopper.bmp" "$T/ds/images/b.bmp"
 "$AMSEL" features --help | grep -q "usage: amsel features" || fail "features --help"
 "$AMSEL" --help | grep -q "features" || fail "features missing from amsel --help"
 
-# Good run: header, one row per image, 31 columns, class kept.
+# Good run: header, one row per image, 32 columns (features_ms last), class kept.
 printf 'a.jpg 88\n# comment\nb.bmp 652\n' > "$T/ds/good.txt"
 "$AMSEL" features --dataset "$T/ds/good.txt" -o "$T/f.csv" 2>"$T/err" || fail "features run"
 grep -q "features: 2/2 images" "$T/err" || fail "no progress on stderr"
-head -1 "$T/f.csv" | grep -q '^image,class,n_keypoints,avg_brightness,brightness_rms,avg_perc_brightness,perc_brightness_rms,contrast,edge_length1,.*,edge_angle7,area_by_perim,aspect_ratio,hue1,hue2,hue3,hue4,hue5,hue6,hue7$' \
+head -1 "$T/f.csv" | grep -q '^image,class,n_keypoints,avg_brightness,brightness_rms,avg_perc_brightness,perc_brightness_rms,contrast,edge_length1,.*,edge_angle7,area_by_perim,aspect_ratio,hue1,hue2,hue3,hue4,hue5,hue6,hue7,features_ms$' \
     || fail "CSV header: $(head -1 "$T/f.csv")"
 [ "$(wc -l < "$T/f.csv")" -eq 3 ] || fail "CSV rows"
-awk -F, 'NF != 31 { bad = 1 } END { exit bad }' "$T/f.csv" || fail "CSV column count"
+awk -F, 'NF != 32 { bad = 1 } END { exit bad }' "$T/f.csv" || fail "CSV column count"
+# features_ms: a plain non-negative time in ms, under a second for these small images.
+awk -F, 'NR > 1 && !($32 ~ /^[0-9]+\.[0-9]+$/ && $32 + 0 < 1000) { bad = 1 } END { exit bad }' "$T/f.csv" \
+    || fail "features_ms column: $(cut -d, -f32 "$T/f.csv" | tr '\n' ' ')"
 grep -q '^a.jpg,88,' "$T/f.csv" || fail "row of a.jpg"
 grep -q '^b.bmp,652,' "$T/f.csv" || fail "row of b.bmp"
 grep -qiE 'nan|inf' "$T/f.csv" && fail "non-finite value in CSV"
@@ -47,8 +50,8 @@ printf 'flat.bmp 1\ndot.bmp 2\nline.bmp 3\n' > "$T/ds/synth.txt"
 "$AMSEL" features --dataset "$T/ds/synth.txt" -o "$T/s.csv" 2>"$T/err" || { fail "synthetic run"; cat "$T/err" >&2; }
 grep -q '^flat.bmp,1,0,128,128,128,128,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,' "$T/s.csv" \
     || fail "flat image: $(grep flat "$T/s.csv")"
-grep -q '^dot.bmp,2,0,.*,1,0,0,0,0,0,0$' "$T/s.csv" || fail "1x1 red image: $(grep dot "$T/s.csv")"
-grep -q '^line.bmp,3,0,.*,0,0,0,0,1,0,0$' "$T/s.csv" || fail "1x9 blue image: $(grep line "$T/s.csv")"
+grep -qE '^dot.bmp,2,0,.*,1,0,0,0,0,0,0,[0-9.]+$' "$T/s.csv" || fail "1x1 red image: $(grep dot "$T/s.csv")"
+grep -qE '^line.bmp,3,0,.*,0,0,0,0,1,0,0,[0-9.]+$' "$T/s.csv" || fail "1x9 blue image: $(grep line "$T/s.csv")"
 grep -qiE 'nan|inf' "$T/s.csv" && fail "non-finite value for a degenerate image"
 
 # --time prints three medians; --dump writes the maps.

@@ -169,7 +169,7 @@ static void test_combine(void)
     CHECK(p != NULL);
     if (!p)
         return;
-    amsel_cascade c = {2, {0, 1}, {2.0f, 0}, 1};
+    amsel_cascade c = {2, {0, 1}, {2.0f, 0}, 1, 0};
     amsel_outcome o;
     amsel_cascade_apply(p, &c, 0, &o);
     CHECK(o.correct1 && o.correct5 && o.models_run == 2 && fabs(o.cost_ms - 3) < 1e-9);
@@ -227,9 +227,10 @@ static void test_folds(void)
     amsel_eval_options_default(&o);
     o.folds = 5;
     o.seed = 3;
+    o.stratify = 0; /* the change moves images between strata (a split, not training) */
     CHECK(pa && pb);
-    if (pa && pb && amsel_eval_run(ctx, pa, &o, &ea) == AMSEL_OK &&
-        amsel_eval_run(ctx, pb, &o, &eb) == AMSEL_OK) {
+    if (pa && pb && amsel_eval_run(ctx, pa, NULL, &o, &ea) == AMSEL_OK &&
+        amsel_eval_run(ctx, pb, NULL, &o, &eb) == AMSEL_OK) {
         int trained = 0, other_differs = 0;
         for (int q = 0; q < amsel_eval_policy_count(ea); q++) {
             CHECK(!strcmp(amsel_eval_choice(ea, q, 0), amsel_eval_choice(eb, q, 0)));

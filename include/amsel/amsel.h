@@ -4,6 +4,8 @@
 #define AMSEL_AMSEL_H
 
 #include "amsel/dataset.h"
+#include "amsel/deploy.h"
+#include "amsel/feature_table.h"
 #include "amsel/features.h"
 #include "amsel/image.h"
 #include "amsel/model.h"

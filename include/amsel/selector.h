@@ -66,6 +66,11 @@ double amsel_profile_mean_cost(const amsel_profile *p, int m, const int *images,
  * fold sizes differ by at most one. fold_of has n entries. */
 amsel_status amsel_folds_make(amsel_ctx *ctx, int n, int k, uint64_t seed, int *fold_of);
 
+/* The same, stratified: images are grouped by stratum[i] (0..nstrata-1)
+ * after the shuffle, so that each fold holds its share of every group. */
+amsel_status amsel_folds_make_stratified(amsel_ctx *ctx, int n, int k, uint64_t seed,
+                                         const int *stratum, int nstrata, int *fold_of);
+
 /* Splits 0..n-1 by fold f: test = images of fold f, train = the rest,
  * each in increasing order. train and test have room for n entries. */
 void amsel_folds_split(const int *fold_of, int n, int f, int *train, int *ntrain, int *test,
@@ -103,16 +108,18 @@ amsel_status amsel_subset_select(amsel_ctx *ctx, const amsel_profile *p, const i
 
 #define AMSEL_CASCADE_MAX 8
 
-/* Run model[0]; stop if its top-1 score >= threshold[0], else run
+/* Run model[0]; stop if its confidence >= threshold[0], else run
  * model[1], ...; model[n-1] always answers. With combine, the answer and
  * the confidence after stage s are those of the average of the top-5
  * score vectors of models 0..s (a class outside a model's top 5 counts
- * 0 for it). */
+ * 0 for it). The confidence is the answer's top-1 score, or with
+ * confidence = 1 the margin between its top-1 and top-2 scores. */
 typedef struct amsel_cascade {
     int n;
     int model[AMSEL_CASCADE_MAX];
     float threshold[AMSEL_CASCADE_MAX];   /* [0..n-2] used */
     int combine;
+    int confidence;                       /* 0 top-1 score, 1 margin */
 } amsel_cascade;
 
 /* What a policy did on one image. */
@@ -137,41 +144,79 @@ amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const in
                                 const int *models, int nmodels, int combine, amsel_objective obj,
                                 double target, int grid, amsel_cascade *out, double *train_acc,
                                 double *train_ms);
+/* The same with the margin as confidence when confidence = 1. */
+amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, const int *images,
+                                     int n, const int *models, int nmodels, int combine,
+                                     int confidence, amsel_objective obj, double target, int grid,
+                                     amsel_cascade *out, double *train_acc, double *train_ms);
 
 /* ---- Cross-validated evaluation ------------------------------------- */
 
 typedef struct amsel_eval_options {
     int folds;              /* default 10 */
     uint64_t seed;          /* default 1 */
+    int stratify;           /* folds stratified by optimal model; default 1 */
     double theta;           /* Algorithm 1's stop, points; default 0.5 */
     amsel_objective objective;
-    double margin;          /* cascade target = best single model's training accuracy - margin */
+    double margin;          /* cascade target = best single model's training accuracy + margin (points, may be < 0) */
     int max_stages;         /* cascades over every subset of 1..max_stages models; default 3 */
     int grid;               /* threshold quantile grid; default 20 */
+    /* Premodels (need a feature table): */
+    char premodels[64];     /* comma-separated classifier kinds: default "knn,tree,nb,svm" */
+    int knn_k;              /* default 5 */
+    int tree_depth;         /* default 6 */
+    double svm_c, svm_gamma;/* default 1, 0 (= 1/features) */
+    int unsure;             /* a premodel saying "none" answers unsure (else the best model) */
+    double corr_limit;      /* drop one of each pair with |r| above; default 0.75 */
+    int backward;           /* greedy backward elimination after the filter; default 1 */
+    int min_features;       /* backward elimination keeps at least; default 1 */
+    double featsel_tol;     /* ... and removes a feature costing up to this many points; 0.5 */
+    /* Called after each fold (may be NULL): for progress on long runs. */
+    void (*progress)(void *user, int folds_done, int folds);
+    void *progress_user;
 } amsel_eval_options;
 
 void amsel_eval_options_default(amsel_eval_options *o);
 
 typedef struct amsel_eval amsel_eval;
+typedef struct amsel_feature_table amsel_feature_table; /* amsel/feature_table.h */
 
 /* One policy's figures over the test folds. Fold figures are over that
- * fold's test images; the pooled ones over every image once. */
+ * fold's test images; the pooled ones over every image once. Latency
+ * per image = the measured pre_ms + infer_ms of every model run, plus
+ * for premodel policies the image's features_ms (from the feature table)
+ * and the premodel's own time, measured while evaluating. */
 typedef struct amsel_policy_result {
     char name[96];
+    char kind[16];                       /* oracle, alg1, single, cascade, chain, multi, hybrid */
+    int deployable;                      /* 0 for the oracles (they look at the answer) */
     double top1, top5, mean_ms;          /* pooled: %, %, ms per image */
+    double p90_ms;                       /* pooled 90th percentile of the per-image latency */
+    double overhead_ms;                  /* mean features + premodel time per image */
     double top1_sd, top5_sd, ms_sd;      /* sd of the per-fold values */
     double top1_fold_mean, ms_fold_mean;
     double models_run;                   /* mean models run per image */
+    double unsure;                       /* % of images answered "unsure" */
+    /* The model choice against the cheapest correct model among the
+     * policy's models ("none" when none is): macro precision, recall, F1. */
+    double precision, recall, f1;
+    double usage[AMSEL_PROFILE_MAX_MODELS]; /* fraction of images each model ran on */
 } amsel_policy_result;
 
-/* Runs every policy on every fold. Training (Algorithm 1, threshold and
- * subset search) sees only the fold's training images. */
-amsel_status amsel_eval_run(amsel_ctx *ctx, const amsel_profile *p, const amsel_eval_options *o,
+/* Runs every policy on every fold. Training (Algorithm 1, thresholds,
+ * subsets, feature selection, premodels) sees only the fold's training
+ * images. ft (may be NULL: no premodel policies) must cover exactly the
+ * profile's images. */
+amsel_status amsel_eval_run(amsel_ctx *ctx, const amsel_profile *p,
+                            const amsel_feature_table *ft, const amsel_eval_options *o,
                             amsel_eval **out);
 void amsel_eval_destroy(amsel_eval *e); /* NULL is harmless */
 
 int amsel_eval_policy_count(const amsel_eval *e);
 const amsel_policy_result *amsel_eval_policy(const amsel_eval *e, int i);
+/* Fold f's figures of policy i (test images of fold f). */
+void amsel_eval_fold(const amsel_eval *e, int i, int f, double *top1, double *top5,
+                     double *mean_ms);
 /* The most accurate single model (pooled, under the objective): the
  * policy index that speed-ups are measured against. */
 int amsel_eval_reference(const amsel_eval *e);
@@ -179,6 +224,35 @@ int amsel_eval_reference(const amsel_eval *e);
  * owned by e. */
 const char *amsel_eval_choice(const amsel_eval *e, int i, int f);
 int amsel_eval_folds(const amsel_eval *e);
+/* The fold whose test set holds profile image i. */
+int amsel_eval_fold_of(const amsel_eval *e, int i);
+
+/* The operating point among the deployable policies: with min_accuracy
+ * >= 0 the cheapest reaching it (under the objective); else with max_ms
+ * > 0 the most accurate within it; else the cheapest policy at least as
+ * accurate as the reference. Falls back to the most accurate policy;
+ * returns its index. */
+int amsel_eval_pick(const amsel_eval *e, double min_accuracy, double max_ms);
+
+/* Feature selection on every image (what a selector trained on all of
+ * them would use), for reports: kept features (indices into the feature
+ * table's columns), each one's importance (points lost when removed) and
+ * relevance (correlation ratio with the label); NULL tables when eval ran
+ * without features. corr: d x d Pearson matrix over all columns. */
+int amsel_eval_features(const amsel_eval *e, const int **kept, const double **importance,
+                        const double **relevance, const double **corr, int *dims);
+
+/* Trains policy i of e (deployable policies only) on every image of the
+ * evaluated profile (feature selection included, as in each fold) and
+ * writes the selector file for `amsel classify --selector` and
+ * amsel_selector_open (amsel/deploy.h): its models are looked up in
+ * models_dir as <profile model name>.tflite for their sha256; crop is the
+ * central crop the profile was made with. The file also records policy
+ * i's cross-validated figures and the reference model's. ft must be the
+ * table e was run with (NULL if none). Atomic: a failed write leaves no
+ * file. */
+amsel_status amsel_eval_train(amsel_eval *e, int i, const amsel_feature_table *ft, float crop,
+                              const char *models_dir, const char *path);
 
 #ifdef __cplusplus
 }

@@ -1,77 +1,62 @@
 /* Confidence cascades: applying one to an image, and tuning its
  * thresholds on training images by exhaustive search over a grid of
  * score quantiles. */
+#include "selector/combine.h"
 #include "selector/profile.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* The answer after stage s of the cascade over models[0..s]: alone, or
- * (combine) the average of their top-5 score vectors. */
+/* The answer after stage s of the cascade over models[from..s]: alone,
+ * or (combine) the average of their top-5 score vectors. */
 typedef struct stage_answer {
-    float conf;       /* top-1 score */
+    float conf;
     int correct1, correct5;
 } stage_answer;
 
-static void stage(const amsel_profile *p, const int *models, int s, int combine, int image,
-                  stage_answer *a)
+static void stage(const amsel_profile *p, const int *models, int from, int s, int combine,
+                  int conf_kind, int image, stage_answer *a)
 {
-    int cls = p->image_class[image];
-    const amsel_profile_cell *c = am_cell(p, image, models[s]);
-    if (!combine || s == 0) {
-        a->conf = c->score5[0];
-        a->correct1 = c->correct1;
-        a->correct5 = c->correct5;
-        return;
+    int cls = p->image_class[image], top[AMSEL_CASCADE_MAX][5], out[5];
+    float sc[AMSEL_CASCADE_MAX][5], osc[5];
+    int n = 0;
+    for (int k = combine ? from : s; k <= s; k++, n++) {
+        const amsel_profile_cell *c = am_cell(p, image, models[k]);
+        memcpy(top[n], c->top5, sizeof top[n]);
+        memcpy(sc[n], c->score5, sizeof sc[n]);
     }
-    int ids[5 * AMSEL_CASCADE_MAX], n = 0;
-    float sum[5 * AMSEL_CASCADE_MAX];
-    for (int k = 0; k <= s; k++) {
-        const amsel_profile_cell *ck = am_cell(p, image, models[k]);
-        for (int r = 0; r < 5; r++) {
-            int j = 0;
-            while (j < n && ids[j] != ck->top5[r])
-                j++;
-            if (j == n) {
-                ids[n] = ck->top5[r];
-                sum[n++] = 0;
-            }
-            sum[j] += ck->score5[r];
-        }
+    am_combine((const int(*)[5])top, (const float(*)[5])sc, n, combine, conf_kind, out, osc,
+               &a->conf);
+    a->correct1 = out[0] == cls;
+    a->correct5 = 0;
+    for (int r = 0; r < 5; r++)
+        a->correct5 |= out[r] == cls;
+}
+
+void am_cascade_run(const amsel_profile *p, const amsel_cascade *c, int entry, int image,
+                    amsel_outcome *out, int *last)
+{
+    memset(out, 0, sizeof *out);
+    int s = entry < 0 ? 0 : entry < c->n ? entry : c->n - 1;
+    for (; s < c->n; s++) {
+        const amsel_profile_cell *cell = am_cell(p, image, c->model[s]);
+        stage_answer a;
+        stage(p, c->model, entry < 0 ? 0 : entry, s, c->combine, c->confidence, image, &a);
+        out->cost_ms += cell->pre_ms + cell->infer_ms;
+        out->models_run++;
+        out->correct1 = a.correct1;
+        out->correct5 = a.correct5;
+        if (s == c->n - 1 || a.conf >= c->threshold[s])
+            break;
     }
-    /* Rank of the true class and the top score: ties go to the lower class. */
-    int best = 0, rank_true = 6, jt = -1;
-    for (int j = 1; j < n; j++)
-        if (sum[j] > sum[best] || (sum[j] == sum[best] && ids[j] < ids[best]))
-            best = j;
-    for (int j = 0; j < n; j++)
-        if (ids[j] == cls)
-            jt = j;
-    if (jt >= 0) {
-        rank_true = 0;
-        for (int j = 0; j < n; j++)
-            rank_true += sum[j] > sum[jt] || (sum[j] == sum[jt] && ids[j] < ids[jt]);
-    }
-    a->conf = sum[best] / (float)(s + 1);
-    a->correct1 = rank_true == 0;
-    a->correct5 = rank_true < 5;
+    if (last)
+        *last = s < c->n ? s : c->n - 1;
 }
 
 void amsel_cascade_apply(const amsel_profile *p, const amsel_cascade *c, int image,
                          amsel_outcome *out)
 {
-    memset(out, 0, sizeof *out);
-    for (int s = 0; s < c->n; s++) {
-        const amsel_profile_cell *cell = am_cell(p, image, c->model[s]);
-        stage_answer a;
-        stage(p, c->model, s, c->combine, image, &a);
-        out->cost_ms += cell->pre_ms + cell->infer_ms;
-        out->models_run = s + 1;
-        out->correct1 = a.correct1;
-        out->correct5 = a.correct5;
-        if (s < c->n - 1 && a.conf >= c->threshold[s])
-            break;
-    }
+    am_cascade_run(p, c, 0, image, out, NULL);
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -84,6 +69,15 @@ amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const in
                                 const int *models, int nmodels, int combine, amsel_objective obj,
                                 double target, int grid, amsel_cascade *out, double *train_acc,
                                 double *train_ms)
+{
+    return amsel_cascade_tune_conf(ctx, p, images, n, models, nmodels, combine, AM_CONF_TOP1, obj,
+                                   target, grid, out, train_acc, train_ms);
+}
+
+amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, const int *images,
+                                     int n, const int *models, int nmodels, int combine,
+                                     int confidence, amsel_objective obj, double target, int grid,
+                                     amsel_cascade *out, double *train_acc, double *train_ms)
 {
     if (!p || !images || n < 1 || !models || nmodels < 1 || nmodels > AMSEL_CASCADE_MAX ||
         grid < 1 || grid > 1000 || !out)
@@ -103,7 +97,7 @@ amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const in
     for (int s = 0; s < S; s++) {
         for (int k = 0; k < n; k++) {
             stage_answer a;
-            stage(p, models, s, combine, images[k], &a);
+            stage(p, models, 0, s, combine, confidence, images[k], &a);
             const amsel_profile_cell *c = am_cell(p, images[k], models[s]);
             size_t at = (size_t)s * (size_t)n + (size_t)k;
             conf[at] = a.conf;
@@ -150,6 +144,7 @@ amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const in
     memset(out, 0, sizeof *out);
     out->n = S;
     out->combine = combine;
+    out->confidence = confidence;
     for (int s = 0; s < S; s++) {
         out->model[s] = models[s];
         out->threshold[s] = s < S - 1 ? grid_t[s * levels + best_idx[s]] : 0;

@@ -1,68 +1,117 @@
-/* Cross-validated comparison of selection policies on a profile. Each
- * fold trains on its training images only (the image index lists from
- * amsel_folds_split) and is scored on its test images. */
-#include "selector/profile.h"
+/* Cross-validated comparison of selection policies on a profile (and a
+ * feature table for the premodels). Each fold trains on its training
+ * images only (the index lists from amsel_folds_split) and is scored on
+ * its test images. */
+#include "amsel/feature_table.h"
+#include "selector/eval_internal.h"
+#include "selector/featsel_run.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#define CHOICE_LEN 256
-
-enum { POL_ORACLE, POL_ALG1, POL_CASC2, POL_CASC3, POL_CASC2_AVG, POL_CASC3_AVG, POL_FIXED };
-
-struct amsel_eval {
-    amsel_ctx *ctx;
-    int npol, folds, ref;
-    amsel_policy_result *res;  /* [npol] */
-    char *choice;              /* [npol][folds][CHOICE_LEN] */
-};
-
-typedef struct fold_acc {
-    double hit1, hit5, ms, run;
-    int n;
-} fold_acc;
 
 void amsel_eval_options_default(amsel_eval_options *o)
 {
     memset(o, 0, sizeof *o);
     o->folds = 10;
     o->seed = 1;
+    o->stratify = 1;
     o->theta = 0.5;
     o->objective = AMSEL_OBJECTIVE_TOP1;
     o->max_stages = 3;
     o->grid = 20;
+    o->margin = 0.25; /* cross-validated over seeds 1-6: docs/selector.md */
+    snprintf(o->premodels, sizeof o->premodels, "knn,tree,nb,svm");
+    o->knn_k = 5;
+    o->tree_depth = 6;
+    o->svm_c = 1;
+    o->corr_limit = 0.75;
+    o->backward = 1;
+    o->min_features = 1;
+    o->featsel_tol = 0.5;
 }
 
-static void add(fold_acc *a, const amsel_outcome *o)
+static int add_spec(amsel_eval *e, am_pol_kind kind, const char *name)
 {
-    a->hit1 += o->correct1;
-    a->hit5 += o->correct5;
-    a->ms += o->cost_ms;
-    a->run += o->models_run;
-    a->n++;
+    if (e->nspec == EVAL_MAX_POLICIES)
+        return -1;
+    am_policy_spec *s = &e->spec[e->nspec];
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->max_stages = e->opt.max_stages;
+    s->margin = e->opt.margin;
+    s->grid = e->opt.grid;
+    s->theta = e->opt.theta;
+    s->unsure = e->opt.unsure;
+    return e->nspec++;
 }
 
-/* Models sorted by mean cost over the training images. */
-static void cost_order(const amsel_profile *p, const int *train, int ntrain, int *order)
+/* The policy list: oracles, cascades, premodels (one per classifier kind
+ * and shape), hybrids, then every single model. */
+static amsel_status make_specs(amsel_ctx *ctx, amsel_eval *e, int have_features)
 {
-    double cost[AMSEL_PROFILE_MAX_MODELS];
-    for (int m = 0; m < p->nmodels; m++) {
-        cost[m] = amsel_profile_mean_cost(p, m, train, ntrain);
-        order[m] = m;
-    }
-    for (int a = 1; a < p->nmodels; a++)
-        for (int b = a; b > 0 && cost[order[b]] < cost[order[b - 1]]; b--) {
-            int t = order[b];
-            order[b] = order[b - 1];
-            order[b - 1] = t;
+    const amsel_eval_options *o = &e->opt;
+    char name[64];
+    e->spec_oracle = add_spec(e, AM_POL_SINGLE, "oracle");
+    e->spec_alg1 = add_spec(e, AM_POL_SINGLE, "alg1 subset + oracle choice");
+    static const struct { int combine, confidence; const char *suffix; } casc[] = {
+        {0, 0, ""}, {1, 0, " avg"}, {1, 1, " avg margin"}};
+    for (size_t c = 0; c < sizeof casc / sizeof casc[0]; c++)
+        for (int big = 0; big < 2; big++) {
+            int maxs = big ? o->max_stages : (o->max_stages < 2 ? o->max_stages : 2);
+            if (big && maxs <= 2)
+                continue;
+            snprintf(name, sizeof name, "cascade <=%d%s", maxs, casc[c].suffix);
+            int q = add_spec(e, AM_POL_CASCADE, name);
+            e->spec[q].max_stages = maxs;
+            e->spec[q].combine = casc[c].combine;
+            e->spec[q].confidence = casc[c].confidence;
         }
+    if (have_features) {
+        char list[sizeof o->premodels], *save = NULL;
+        snprintf(list, sizeof list, "%s", o->premodels);
+        for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            int kind = am_clf_kind_parse(tok);
+            if (kind < 0)
+                return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "unknown premodel '%s' (knn, tree, nb, svm)",
+                               tok);
+#ifndef AMSEL_HAVE_LIBSVM
+            if (kind == AM_CLF_SVM)
+                continue; /* said by `amsel eval` */
+#endif
+            am_clf_params cp;
+            am_clf_params_default(&cp, (am_clf_kind)kind);
+            cp.knn_k = o->knn_k;
+            cp.tree_depth = o->tree_depth;
+            cp.svm_c = o->svm_c;
+            cp.svm_gamma = o->svm_gamma;
+            static const struct { am_pol_kind kind; const char *label; } shapes[] = {
+                {AM_POL_CHAIN, "chain"}, {AM_POL_MULTI, "multi"}, {AM_POL_HYBRID, "hybrid"}};
+            for (size_t h = 0; h < sizeof shapes / sizeof shapes[0]; h++) {
+                snprintf(name, sizeof name, "%s %s", shapes[h].label, tok);
+                int q = add_spec(e, shapes[h].kind, name);
+                e->spec[q].clf = cp;
+                if (shapes[h].kind == AM_POL_HYBRID) /* enters a "<=max avg margin" cascade */
+                    e->spec[q].combine = e->spec[q].confidence = 1;
+            }
+        }
+    }
+    e->spec_single0 = e->nspec;
+    for (int m = 0; m < e->p->nmodels; m++) {
+        int q = add_spec(e, AM_POL_SINGLE, e->p->model_name[m]);
+        if (q < 0)
+            return am_fail(ctx, AMSEL_ERR_LIMIT, "too many policies");
+        e->spec[q].model = m;
+    }
+    return AMSEL_OK;
 }
 
 /* Oracle over the allowed models (in cost order): the cheapest correct
  * one, else the cheapest. */
-static void oracle(const amsel_profile *p, const int *order, const int *allowed, int image,
-                   amsel_objective obj, amsel_outcome *o)
+static int oracle_pick(const amsel_profile *p, const int *order, const int *allowed, int image,
+                       amsel_objective obj)
 {
     int pick = -1;
     for (int r = 0; r < p->nmodels && pick < 0; r++)
@@ -71,240 +120,299 @@ static void oracle(const amsel_profile *p, const int *order, const int *allowed,
     for (int r = 0; r < p->nmodels && pick < 0; r++)
         if (allowed[order[r]])
             pick = order[r];
-    const amsel_profile_cell *c = am_cell(p, image, pick);
-    *o = (amsel_outcome){c->correct1, c->correct5, c->pre_ms + c->infer_ms, 1};
+    return pick;
 }
 
-static void describe(const amsel_profile *p, const amsel_cascade *c, char *buf)
+/* Records what policy q did on image i. */
+static void record(amsel_eval *e, int q, int f, int i, const amsel_outcome *o, double overhead,
+                   const int *ran, int nran, int chosen, int optimal)
 {
-    size_t at = 0;
-    buf[0] = 0;
-    for (int s = 0; s < c->n && at < CHOICE_LEN; s++) {
-        int w = s < c->n - 1 ? snprintf(buf + at, CHOICE_LEN - at, "%s@%.3f > ",
-                                        p->model_name[c->model[s]], c->threshold[s])
-                             : snprintf(buf + at, CHOICE_LEN - at, "%s",
-                                        p->model_name[c->model[s]]);
-        at += w > 0 ? (size_t)w : 0;
-    }
+    eval_acc *a = &e->acc[(size_t)q * e->folds + f];
+    a->hit1 += o->correct1;
+    a->hit5 += o->correct5;
+    a->ms += o->cost_ms + overhead;
+    a->run += o->models_run;
+    a->overhead += overhead;
+    a->n++;
+    e->cost[(size_t)q * e->p->nimages + i] = o->cost_ms + overhead;
+    for (int k = 0; k < nran; k++)
+        e->usage[(size_t)q * AMSEL_PROFILE_MAX_MODELS + ran[k]]++;
+    int C = AMSEL_PROFILE_MAX_MODELS + 1; /* classes: models, then "none" */
+    e->confusion[(size_t)q * C * C + (size_t)optimal * C + chosen]++;
+    if (chosen == AMSEL_PROFILE_MAX_MODELS)
+        e->unsure[q]++;
 }
 
-/* Best cascades over every subset of 1..max_stages models (each in cost
- * order): best[0] among subsets of <= 2 models, best[1] among <= max. */
-static amsel_status tune_subsets(amsel_ctx *ctx, const amsel_profile *p, const int *train,
-                                 int ntrain, const int *order, int combine,
-                                 const amsel_eval_options *o, double target, amsel_cascade *best)
+/* The cheapest correct model among stages (cost order), or "none". */
+static int optimal_of(const amsel_eval *e, const amsel_cascade *c, int i)
 {
-    int M = p->nmodels, maxs = o->max_stages < M ? o->max_stages : M;
-    double bacc[2] = {-1, -1}, bms[2] = {0, 0};
-    int bmeets[2] = {0, 0};
-    for (unsigned long mask = 1; mask < (1ul << M); mask++) {
-        int models[AMSEL_CASCADE_MAX], n = 0;
-        if (__builtin_popcountl(mask) > maxs)
-            continue;
-        for (int r = 0; r < M; r++)
-            if (mask >> order[r] & 1ul)
-                models[n++] = order[r];
-        amsel_cascade c;
-        double acc, ms;
-        amsel_status st = amsel_cascade_tune(ctx, p, train, ntrain, models, n, combine,
-                                             o->objective, target, o->grid, &c, &acc, &ms);
-        if (st)
-            return st;
-        int meets = acc >= target - 1e-9;
-        for (int b = 0; b < 2; b++) {
-            if (b == 0 && n > 2)
-                continue;
-            int better = bacc[b] < 0 || (meets && !bmeets[b]) ||
-                         (meets && bmeets[b] && ms < bms[b]) ||
-                         (!meets && !bmeets[b] && (acc > bacc[b] || (acc == bacc[b] && ms < bms[b])));
-            if (better) {
-                bacc[b] = acc, bms[b] = ms, bmeets[b] = meets;
-                best[b] = c;
-            }
-        }
-    }
-    return AMSEL_OK;
+    for (int s = 0; s < c->n; s++)
+        if (amsel_profile_correct(e->p, i, c->model[s], e->opt.objective))
+            return c->model[s];
+    return AMSEL_PROFILE_MAX_MODELS;
 }
 
-static amsel_status run_fold(amsel_eval *e, const amsel_profile *p, const amsel_eval_options *o,
-                             int f, const int *train, int ntrain, const int *test, int ntest,
-                             fold_acc *acc /* [npol] for this fold */)
+static amsel_status run_fold(amsel_eval *e, int f, const int *train, int ntrain, const int *test,
+                             int ntest)
 {
     amsel_ctx *ctx = e->ctx;
-    int M = p->nmodels, order[AMSEL_PROFILE_MAX_MODELS], all[AMSEL_PROFILE_MAX_MODELS];
-    int sub[AMSEL_PROFILE_MAX_MODELS] = {0}, chosen[AMSEL_PROFILE_MAX_MODELS], nchosen;
-    cost_order(p, train, ntrain, order);
-    for (int m = 0; m < M; m++)
-        all[m] = 1;
-    amsel_status st = amsel_subset_select(ctx, p, train, ntrain, o->objective, o->theta, chosen,
-                                          &nchosen, NULL, NULL);
+    const amsel_profile *p = e->p;
+    int M = p->nmodels, all[AMSEL_PROFILE_MAX_MODELS], sub[AMSEL_PROFILE_MAX_MODELS] = {0};
+    am_fold_facts facts;
+    amsel_status st = am_fold_facts_make(ctx, &e->data, train, ntrain, e->opt.theta, &facts);
     if (st)
         return st;
-    char *alg1 = e->choice + ((size_t)POL_ALG1 * e->folds + f) * CHOICE_LEN;
-    for (int k = 0; k < nchosen; k++) {
-        sub[chosen[k]] = 1;
-        size_t at = strlen(alg1);
-        snprintf(alg1 + at, CHOICE_LEN - at, "%s%s", k ? "+" : "", p->model_name[chosen[k]]);
+    for (int m = 0; m < M; m++)
+        all[m] = 1;
+    for (int k = 0; k < facts.nsubset; k++)
+        sub[facts.subset[k]] = 1;
+    if (e->data.feat) {
+        double imp[AMSEL_FEATURES_MAX], rel[AMSEL_FEATURES_MAX];
+        am_featsel_options fo = {e->opt.corr_limit, e->opt.backward, e->opt.min_features,
+                                 e->opt.featsel_tol, 5,
+                                 e->opt.seed + 1000 + (uint64_t)f};
+        if ((st = am_select_features(ctx, &e->data, train, ntrain, &fo, &facts, imp, rel, NULL)))
+            return st;
     }
-    /* Cascade target: the most accurate single model on the training images. */
-    double best_single = 0;
-    for (int m = 0; m < M; m++) {
-        int hits = 0;
-        for (int k = 0; k < ntrain; k++)
-            hits += amsel_profile_correct(p, train[k], m, o->objective);
-        if (100.0 * hits / ntrain > best_single)
-            best_single = 100.0 * hits / ntrain;
-    }
-    amsel_cascade casc[4];
-    if ((st = tune_subsets(ctx, p, train, ntrain, order, 0, o, best_single - o->margin, casc)) ||
-        (st = tune_subsets(ctx, p, train, ntrain, order, 1, o, best_single - o->margin, casc + 2)))
-        return st;
-    for (int c = 0; c < 4; c++)
-        describe(p, &casc[c], e->choice + ((size_t)(POL_CASC2 + c) * e->folds + f) * CHOICE_LEN);
-    for (int k = 0; k < ntest; k++) {
-        int i = test[k];
-        amsel_outcome out;
-        oracle(p, order, all, i, o->objective, &out);
-        add(&acc[POL_ORACLE], &out);
-        oracle(p, order, sub, i, o->objective, &out);
-        add(&acc[POL_ALG1], &out);
-        for (int c = 0; c < 4; c++) {
-            amsel_cascade_apply(p, &casc[c], i, &out);
-            add(&acc[POL_CASC2 + c], &out);
+    for (int q = 0; q < e->nspec; q++) {
+        char *choice = e->choice + ((size_t)q * e->folds + f) * EVAL_CHOICE_LEN;
+        if (q == e->spec_oracle || q == e->spec_alg1) {
+            const int *allowed = q == e->spec_oracle ? all : sub;
+            amsel_cascade c = {0};
+            for (int r = 0; r < M; r++)
+                if (allowed[facts.order[r]])
+                    c.model[c.n++] = facts.order[r];
+            if (q == e->spec_alg1)
+                am_policy_describe(&(am_policy){.kind = AM_POL_SINGLE, .stages = c}, p, choice,
+                                   EVAL_CHOICE_LEN);
+            for (int k = 0; k < ntest; k++) {
+                int i = test[k], m = oracle_pick(p, facts.order, allowed, i, e->opt.objective);
+                const amsel_profile_cell *cell = am_cell(p, i, m);
+                amsel_outcome o = {cell->correct1, cell->correct5, cell->pre_ms + cell->infer_ms, 1};
+                record(e, q, f, i, &o, 0, &m, 1, m, optimal_of(e, &c, i));
+            }
+            continue;
         }
-        for (int m = 0; m < M; m++) {
-            const amsel_profile_cell *cell = am_cell(p, i, m);
-            out = (amsel_outcome){cell->correct1, cell->correct5, cell->pre_ms + cell->infer_ms, 1};
-            add(&acc[POL_FIXED + m], &out);
+        am_policy pol;
+        if ((st = am_policy_train(ctx, &e->data, &facts, &e->spec[q], train, ntrain, &pol, choice,
+                                  EVAL_CHOICE_LEN)))
+            return st;
+        int feats = am_policy_uses_features(&pol);
+        for (int k = 0; k < ntest; k++) {
+            int i = test[k], entry = 0, last = 0;
+            double overhead = 0;
+            if (feats) {
+                const double *row = e->data.feat + (size_t)i * e->data.dfeat;
+                double t0 = am_now_ms();
+                entry = am_policy_entry(&pol, row);
+                overhead = am_now_ms() - t0 + e->feat_ms[i];
+            }
+            amsel_outcome o = {0};
+            int ran[AMSEL_CASCADE_MAX], nran = 0, chosen = AMSEL_PROFILE_MAX_MODELS;
+            if (entry != AM_UNSURE) {
+                am_cascade_run(p, &pol.stages, entry, i, &o, &last);
+                for (int s = entry; s <= last; s++)
+                    ran[nran++] = pol.stages.model[s];
+                chosen = pol.stages.model[last];
+            }
+            record(e, q, f, i, &o, overhead, ran, nran, chosen, optimal_of(e, &pol.stages, i));
         }
+        am_policy_clear(&pol);
     }
     return AMSEL_OK;
 }
 
-static void summarise(amsel_policy_result *r, const fold_acc *fa, int K)
+static int cmp_double(const void *a, const void *b)
 {
-    double h1 = 0, h5 = 0, ms = 0, run = 0, n = 0, s1 = 0, s5 = 0, sms = 0, q1 = 0, q5 = 0, qms = 0;
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void summarise(amsel_eval *e, int q, double *scratch)
+{
+    amsel_policy_result *r = &e->res[q];
+    const eval_acc *fa = e->acc + (size_t)q * e->folds;
+    int K = e->folds, N = e->p->nimages;
+    double h1 = 0, h5 = 0, ms = 0, run = 0, n = 0, ov = 0, s1 = 0, s5 = 0, sms = 0, q1 = 0,
+           q5 = 0, qms = 0;
     for (int f = 0; f < K; f++) {
-        const fold_acc *a = &fa[f];
+        const eval_acc *a = &fa[f];
         double t1 = 100.0 * a->hit1 / a->n, t5 = 100.0 * a->hit5 / a->n, m = a->ms / a->n;
-        h1 += a->hit1, h5 += a->hit5, ms += a->ms, run += a->run, n += a->n;
+        h1 += a->hit1, h5 += a->hit5, ms += a->ms, run += a->run, n += a->n, ov += a->overhead;
         s1 += t1, s5 += t5, sms += m, q1 += t1 * t1, q5 += t5 * t5, qms += m * m;
     }
     r->top1 = 100.0 * h1 / n;
     r->top5 = 100.0 * h5 / n;
     r->mean_ms = ms / n;
+    r->overhead_ms = ov / n;
     r->models_run = run / n;
+    r->unsure = 100.0 * e->unsure[q] / n;
     r->top1_fold_mean = s1 / K;
     r->ms_fold_mean = sms / K;
     /* Sample sd over folds. */
     r->top1_sd = sqrt(fmax(0, (q1 - s1 * s1 / K) / (K - 1)));
     r->top5_sd = sqrt(fmax(0, (q5 - s5 * s5 / K) / (K - 1)));
     r->ms_sd = sqrt(fmax(0, (qms - sms * sms / K) / (K - 1)));
+    memcpy(scratch, e->cost + (size_t)q * N, (size_t)N * sizeof *scratch);
+    qsort(scratch, (size_t)N, sizeof *scratch, cmp_double);
+    r->p90_ms = scratch[(size_t)ceil(0.9 * N) - 1];
+    for (int m = 0; m < e->p->nmodels; m++)
+        r->usage[m] = e->usage[(size_t)q * AMSEL_PROFILE_MAX_MODELS + m] / n;
+    /* Macro precision/recall/F1 over the classes that occur. */
+    int C = AMSEL_PROFILE_MAX_MODELS + 1, classes = 0;
+    const double *cm = e->confusion + (size_t)q * C * C;
+    double P = 0, R = 0, F = 0;
+    for (int c = 0; c < C; c++) {
+        double tp = cm[(size_t)c * C + c], truth = 0, pred = 0;
+        for (int j = 0; j < C; j++)
+            truth += cm[(size_t)c * C + j], pred += cm[(size_t)j * C + c];
+        if (truth == 0 && pred == 0)
+            continue;
+        double pc = pred > 0 ? tp / pred : 0, rc = truth > 0 ? tp / truth : 0;
+        P += pc, R += rc, F += pc + rc > 0 ? 2 * pc * rc / (pc + rc) : 0;
+        classes++;
+    }
+    r->precision = classes ? P / classes : 0;
+    r->recall = classes ? R / classes : 0;
+    r->f1 = classes ? F / classes : 0;
 }
 
-amsel_status amsel_eval_run(amsel_ctx *ctx, const amsel_profile *p, const amsel_eval_options *o,
+/* Feature selection on every image, for the report and the selector. */
+static amsel_status select_all_features(amsel_eval *e, const int *all)
+{
+    int N = e->p->nimages, D = e->data.dfeat;
+    am_fold_facts facts;
+    amsel_status st = am_fold_facts_make(e->ctx, &e->data, all, N, e->opt.theta, &facts);
+    if (st)
+        return st;
+    e->corr = am_malloc(e->ctx, (size_t)D * D * sizeof *e->corr);
+    if (!e->corr)
+        return AMSEL_ERR_NOMEM;
+    am_featsel_options fo = {e->opt.corr_limit, e->opt.backward, e->opt.min_features,
+                                 e->opt.featsel_tol, 5,
+                             e->opt.seed + 999};
+    if ((st = am_select_features(e->ctx, &e->data, all, N, &fo, &facts, e->importance,
+                                 e->relevance, e->corr)))
+        return st;
+    memcpy(e->kept, facts.feats, sizeof facts.feats);
+    e->nkept = facts.nfeats;
+    return AMSEL_OK;
+}
+
+amsel_status amsel_eval_run(amsel_ctx *ctx, const amsel_profile *p,
+                            const amsel_feature_table *ft, const amsel_eval_options *o,
                             amsel_eval **out)
 {
     if (!ctx || !p || !o || !out)
         return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_eval_run: NULL argument");
     *out = NULL;
     if (o->max_stages < 1 || o->max_stages > AMSEL_CASCADE_MAX || o->grid < 1 || o->grid > 1000 ||
-        !(o->theta >= 0) || !(o->margin >= 0))
+        !(o->theta >= 0) || !(fabs(o->margin) <= 100) || o->knn_k < 1 || o->tree_depth < 1 ||
+        !(o->svm_c > 0) || !(o->svm_gamma >= 0) || !(o->corr_limit > 0) || o->min_features < 1)
         return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_eval_run: bad options");
     if (p->nmodels > 20)
         return am_fail(ctx, AMSEL_ERR_LIMIT, "amsel_eval_run: %d models, at most 20 supported "
                                              "(cascade subsets are enumerated)", p->nmodels);
-    int N = p->nimages, K = o->folds, npol = POL_FIXED + p->nmodels;
+    int N = p->nimages, K = o->folds;
+    if (K < 2 || K > N)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_eval_run: %d folds for %d images", K, N);
     amsel_status st = AMSEL_OK;
     amsel_eval *e = am_calloc(ctx, 1, sizeof *e);
-    int *fold_of = am_malloc(ctx, (size_t)N * sizeof(int));
+    int *fold_of = e ? e->fold_of = am_malloc(ctx, (size_t)N * sizeof(int)) : NULL;
     int *train = am_malloc(ctx, (size_t)N * sizeof(int));
     int *test = am_malloc(ctx, (size_t)N * sizeof(int));
-    fold_acc *acc = K > 0 ? am_calloc(ctx, (size_t)npol * (size_t)K, sizeof *acc) : NULL;
-    fold_acc *col = K > 0 ? am_calloc(ctx, (size_t)npol * (size_t)K, sizeof *col) : NULL;
-    if (!e || !fold_of || !train || !test || (K > 0 && (!acc || !col))) {
+    int *row_of = ft ? am_malloc(ctx, (size_t)N * sizeof(int)) : NULL;
+    double *scratch = am_malloc(ctx, (size_t)N * sizeof(double));
+    if (!e || !fold_of || !train || !test || (ft && !row_of) || !scratch) {
         st = AMSEL_ERR_NOMEM;
         goto done;
     }
-    e->ctx = ctx, e->npol = npol, e->folds = K;
-    if ((st = amsel_folds_make(ctx, N, K, o->seed, fold_of)))
+    e->ctx = ctx, e->p = p, e->opt = *o, e->folds = K;
+    e->data = (am_train_data){p, NULL, 0, o->objective};
+    if (ft) {
+        int D = amsel_feature_table_dims(ft);
+        if ((st = amsel_feature_table_join(ctx, ft, p, row_of)))
+            goto done;
+        e->feat = am_malloc(ctx, (size_t)N * D * sizeof *e->feat);
+        e->feat_ms = am_calloc(ctx, (size_t)N, sizeof *e->feat_ms);
+        if (!e->feat || !e->feat_ms) {
+            st = AMSEL_ERR_NOMEM;
+            goto done;
+        }
+        for (int i = 0; i < N; i++) {
+            memcpy(e->feat + (size_t)i * D, amsel_feature_table_row(ft, row_of[i]),
+                   (size_t)D * sizeof *e->feat);
+            double ms = amsel_feature_table_ms(ft, row_of[i]);
+            e->feat_ms[i] = ms > 0 ? ms : 0;
+        }
+        e->data.feat = e->feat;
+        e->data.dfeat = D;
+    }
+    if ((st = make_specs(ctx, e, ft != NULL)))
         goto done;
-    e->res = am_calloc(ctx, (size_t)npol, sizeof *e->res);
-    e->choice = am_calloc(ctx, (size_t)npol * (size_t)K, CHOICE_LEN);
-    if (!e->res || !e->choice) {
+    int Q = e->nspec, C = AMSEL_PROFILE_MAX_MODELS + 1;
+    e->res = am_calloc(ctx, (size_t)Q, sizeof *e->res);
+    e->choice = am_calloc(ctx, (size_t)Q * K, EVAL_CHOICE_LEN);
+    e->acc = am_calloc(ctx, (size_t)Q * K, sizeof *e->acc);
+    e->cost = am_calloc(ctx, (size_t)Q * N, sizeof *e->cost);
+    e->usage = am_calloc(ctx, (size_t)Q * AMSEL_PROFILE_MAX_MODELS, sizeof *e->usage);
+    e->confusion = am_calloc(ctx, (size_t)Q * C * C, sizeof *e->confusion);
+    e->unsure = am_calloc(ctx, (size_t)Q, sizeof *e->unsure);
+    if (!e->res || !e->choice || !e->acc || !e->cost || !e->usage || !e->confusion || !e->unsure) {
         st = AMSEL_ERR_NOMEM;
         goto done;
+    }
+    /* Folds stratified by each image's optimal model (the cheapest correct
+     * by mean cost over all images, or none): a split, not training. */
+    {
+        am_fold_facts all_facts;
+        for (int i = 0; i < N; i++)
+            train[i] = i;
+        if ((st = am_fold_facts_make(ctx, &e->data, train, N, o->theta, &all_facts)))
+            goto done;
+        am_stage_labels(&e->data, all_facts.order, p->nmodels, train, N, test);
+        if ((st = amsel_folds_make_stratified(ctx, N, K, o->seed, o->stratify ? test : NULL,
+                                              p->nmodels + 1, fold_of)))
+            goto done;
     }
     for (int f = 0; f < K; f++) {
         int ntrain, ntest;
         amsel_folds_split(fold_of, N, f, train, &ntrain, test, &ntest);
-        fold_acc *fa = acc + (size_t)f * npol;
-        if ((st = run_fold(e, p, o, f, train, ntrain, test, ntest, fa)))
+        if ((st = run_fold(e, f, train, ntrain, test, ntest)))
             goto done;
-        for (int q = 0; q < npol; q++)
-            col[(size_t)q * K + f] = fa[q];
+        if (o->progress)
+            o->progress(o->progress_user, f + 1, K);
     }
-    static const char *const names[POL_FIXED] = {
-        "oracle", "alg1 subset + oracle choice", "cascade <=2 models", "cascade <=3 models",
-        "cascade <=2 models avg", "cascade <=3 models avg"};
-    for (int q = 0; q < npol; q++) {
-        summarise(&e->res[q], col + (size_t)q * K, K);
-        snprintf(e->res[q].name, sizeof e->res[q].name, "%s",
-                 q < POL_FIXED ? names[q] : p->model_name[q - POL_FIXED]);
+    for (int q = 0; q < Q; q++) {
+        summarise(e, q, scratch);
+        amsel_policy_result *r = &e->res[q];
+        snprintf(r->name, sizeof r->name, "%s", e->spec[q].name);
+        snprintf(r->kind, sizeof r->kind, "%s",
+                 q == e->spec_oracle ? "oracle" : q == e->spec_alg1 ? "alg1"
+                                                : am_policy_kind_name(e->spec[q].kind));
+        r->deployable = q != e->spec_oracle && q != e->spec_alg1;
     }
-    if (o->max_stages < 3) { /* the <=3 rows would repeat the <=max ones */
-        snprintf(e->res[POL_CASC3].name, sizeof e->res[0].name, "cascade <=%d models",
-                 o->max_stages);
-        snprintf(e->res[POL_CASC3_AVG].name, sizeof e->res[0].name, "cascade <=%d models avg",
-                 o->max_stages);
-    } else if (o->max_stages > 3) {
-        snprintf(e->res[POL_CASC3].name, sizeof e->res[0].name, "cascade <=%d models",
-                 o->max_stages);
-        snprintf(e->res[POL_CASC3_AVG].name, sizeof e->res[0].name, "cascade <=%d models avg",
-                 o->max_stages);
-    }
-    e->ref = POL_FIXED;
+    e->ref = e->spec_single0;
     for (int m = 1; m < p->nmodels; m++) {
-        const amsel_policy_result *a = &e->res[POL_FIXED + m], *b = &e->res[e->ref];
+        const amsel_policy_result *a = &e->res[e->spec_single0 + m], *b = &e->res[e->ref];
         double va = o->objective == AMSEL_OBJECTIVE_TOP5 ? a->top5 : a->top1;
         double vb = o->objective == AMSEL_OBJECTIVE_TOP5 ? b->top5 : b->top1;
         if (va > vb)
-            e->ref = POL_FIXED + m;
+            e->ref = e->spec_single0 + m;
+    }
+    if (ft) {
+        for (int i = 0; i < N; i++)
+            train[i] = i;
+        st = select_all_features(e, train);
     }
 done:
-    am_free(ctx, fold_of);
     am_free(ctx, train);
     am_free(ctx, test);
-    am_free(ctx, acc);
-    am_free(ctx, col);
+    am_free(ctx, row_of);
+    am_free(ctx, scratch);
     if (st)
         amsel_eval_destroy(e);
     else
         *out = e;
     return st;
-}
-
-void amsel_eval_destroy(amsel_eval *e)
-{
-    if (!e)
-        return;
-    am_free(e->ctx, e->res);
-    am_free(e->ctx, e->choice);
-    am_free(e->ctx, e);
-}
-
-int amsel_eval_policy_count(const amsel_eval *e) { return e->npol; }
-int amsel_eval_reference(const amsel_eval *e) { return e->ref; }
-int amsel_eval_folds(const amsel_eval *e) { return e->folds; }
-
-const amsel_policy_result *amsel_eval_policy(const amsel_eval *e, int i)
-{
-    return i >= 0 && i < e->npol ? &e->res[i] : NULL;
-}
-
-const char *amsel_eval_choice(const amsel_eval *e, int i, int f)
-{
-    if (i < 0 || i >= e->npol || f < 0 || f >= e->folds)
-        return "";
-    return e->choice + ((size_t)i * e->folds + f) * CHOICE_LEN;
 }

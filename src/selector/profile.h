@@ -8,6 +8,7 @@
 
 struct amsel_profile {
     amsel_ctx *ctx;
+    char *path;                 /* owned, for messages that join other files */
     int nimages, nmodels;
     char **image_name;          /* [nimages], owned */
     int *image_class;           /* [nimages] */
@@ -19,5 +20,10 @@ static inline const amsel_profile_cell *am_cell(const amsel_profile *p, int i, i
 {
     return &p->cell[(size_t)i * (size_t)p->nmodels + (size_t)m];
 }
+
+/* The cascade c entered at stage entry (0 = its first model): what it
+ * does on image; *last (may be NULL) receives the stage that answered. */
+void am_cascade_run(const amsel_profile *p, const amsel_cascade *c, int entry, int image,
+                    amsel_outcome *out, int *last);
 
 #endif

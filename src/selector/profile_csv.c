@@ -291,6 +291,10 @@ amsel_status amsel_profile_load(amsel_ctx *ctx, const char *path, amsel_profile 
         goto done;
     }
     p->ctx = ctx;
+    if (!(p->path = dup_str(ctx, path))) {
+        st = AMSEL_ERR_NOMEM;
+        goto done;
+    }
     if ((st = check_header(ctx, path, L.line[0])))
         goto done;
     if ((st = collect(ctx, path, &L, p, &t, &row_image, &row_model)))
@@ -321,5 +325,6 @@ void amsel_profile_destroy(amsel_profile *p)
     am_free(ctx, p->image_name);
     am_free(ctx, p->image_class);
     am_free(ctx, p->cell);
+    am_free(ctx, p->path);
     am_free(ctx, p);
 }

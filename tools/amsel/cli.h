@@ -68,5 +68,9 @@ int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int eval_command(int argc, char **argv, int train);
+int cmd_report(int argc, char **argv);
 
 #endif

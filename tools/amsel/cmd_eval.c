@@ -1,53 +1,91 @@
 /* amsel eval: cross-validated comparison of model-selection policies on a
- * profile CSV (from `amsel profile`): single models, the oracle, the
- * paper's Algorithm 1 subset, confidence cascades. Costs are the profile's
- * measured pre_ms + infer_ms of the models each policy runs. */
+ * profile CSV (from `amsel profile`) and, for the premodels, a features
+ * CSV (from `amsel features`): single models, the oracle, the paper's
+ * Algorithm 1 subset and premodels, confidence cascades, hybrids. */
 #include "cli.h"
+#include "eval_json.h"
+#include "report_html.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+static void help_train(FILE *f)
+{
+    fprintf(f, "usage: amsel train --profile CSV [--features CSV] [eval options]\n"
+               "                   [--models DIR] [--crop F] -o SELECTOR.json\n\n"
+               "Runs the cross-validated evaluation of amsel eval (same options; see amsel eval\n"
+               "--help), picks the operating point (--min-accuracy, --max-ms, else the cheapest\n"
+               "policy at least as accurate as the best single model), trains it on every image\n"
+               "and writes the selector file for amsel classify --selector. --models: where the\n"
+               "profiled models are (default <data>/models/imagenet; their sha256 goes in the\n"
+               "file); --crop: the central crop the profile used (default 0.875).\n");
+}
+
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: amsel eval --profile CSV [--folds K] [--seed S] [--theta T]\n"
-            "                  [--objective top1|top5] [--margin M] [--max-stages N]\n"
-            "                  [--grid G] [--verbose] [-o RESULTS.csv]\n\n"
-            "k-fold cross-validation (folds by image, seeded shuffle) of:\n"
-            "  every single model; the oracle (cheapest correct model per image);\n"
-            "  the paper's Algorithm 1 subset with a perfect (oracle) choice inside it;\n"
-            "  confidence cascades: models in mean-cost order, stop when the top-1 score\n"
-            "  clears a threshold, the last model always answers; the subset (1..N models)\n"
-            "  and thresholds (a grid of score quantiles) are tuned on the training folds\n"
-            "  for the lowest cost with training accuracy >= the best single model's - M;\n"
-            "  'avg scores' answers with the mean top-5 scores of the models run.\n"
-            "Cost per image = sum of pre_ms + infer_ms of the models run (measured in the\n"
-            "profile; decoding excluded). Speed-up is against the most accurate single model.\n"
-            "  --folds K       default 10        --seed S     default 1\n"
-            "  --theta T       Algorithm 1 stop, points (default 0.5)\n"
-            "  --objective O   top1 (default) or top5: what 'correct' means for training\n"
-            "  --margin M      cascade target below the best model, points (default 0)\n"
-            "  --max-stages N  largest cascade (default 3)   --grid G  quantiles (default 20)\n"
-            "  --verbose       print every fold's choices\n"
-            "  -o FILE         also write the table as CSV\n");
+            "usage: amsel eval --profile CSV [--features CSV] [options]\n\n"
+            "k-fold cross-validation (folds by image, seeded shuffle) of every single\n"
+            "model, the oracle, Algorithm 1's subset, confidence cascades and, with\n"
+            "--features, the paper's premodels (chain of binary classifiers and one\n"
+            "multi-class classifier: knn, tree, nb, svm) and hybrids (the premodel picks\n"
+            "where to enter a cascade). Exact definitions: docs/selector.md.\n"
+            "Latency per image = measured pre_ms + infer_ms of the models run, plus the\n"
+            "image's features_ms and the premodel's own time for premodel policies.\n"
+            "  --folds K          default 10        --seed S     default 1\n"
+            "  --theta T          Algorithm 1 stop, points (default 0.5)\n"
+            "  --objective O      top1 (default) or top5: what 'correct' means\n"
+            "  --margin M         cascade target = best model's training accuracy + M points\n"
+            "                     (default 0.25: guards against overfitting the thresholds)\n"
+            "  --max-stages N     largest cascade (1..4, default 3)  --grid G (default 20)\n"
+            "  --premodels LIST   classifier kinds (default knn,tree,nb,svm)\n"
+            "  --knn-k K (5)  --tree-depth D (6)  --svm-c C (1)  --svm-gamma G (1/features)\n"
+            "  --unsure           a premodel saying 'none' answers unsure (default: run\n"
+            "                     the subset's most accurate model)\n"
+            "  --corr-limit R     feature pairs with |r| > R lose one (default 0.75)\n"
+            "  --no-backward      skip backward feature elimination\n"
+            "  --min-features N   backward elimination keeps at least N (default 1)\n"
+            "  --featsel-tol P    ... removing features that cost <= P points (default 0.5)\n"
+            "  --min-accuracy A   recommend the cheapest policy with top-1 >= A %%\n"
+            "  --max-ms MS        recommend the most accurate policy within MS per image\n"
+            "                     (default: the cheapest at least as accurate as the best model)\n"
+            "  --verbose          print every fold's choices\n"
+            "  -o FILE            the table as CSV      --json FILE  everything as JSON\n"
+            "  --html FILE        a self-contained HTML report with plots\n");
 }
 
-static int parse_args(int argc, char **argv, amsel_eval_options *o, const char **profile,
-                      const char **out, int *verbose)
+typedef struct eval_args {
+    int train;                       /* amsel train: -o is the selector file */
+    const char *profile, *features, *csv, *json, *html, *models_dir;
+    double crop;
+    double min_acc, max_ms;
+    int verbose;
+} eval_args;
+
+static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a)
 {
     static const struct option opts[] = {
-        {"profile", required_argument, 0, 'p'}, {"folds", required_argument, 0, 'k'},
-        {"seed", required_argument, 0, 's'},    {"theta", required_argument, 0, 't'},
-        {"objective", required_argument, 0, 'j'}, {"margin", required_argument, 0, 'g'},
-        {"max-stages", required_argument, 0, 'x'}, {"grid", required_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},       {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"profile", required_argument, 0, 'p'},    {"features", required_argument, 0, 'F'},
+        {"folds", required_argument, 0, 'k'},      {"seed", required_argument, 0, 's'},
+        {"theta", required_argument, 0, 't'},      {"objective", required_argument, 0, 'j'},
+        {"margin", required_argument, 0, 'g'},     {"max-stages", required_argument, 0, 'x'},
+        {"grid", required_argument, 0, 'q'},       {"premodels", required_argument, 0, 'P'},
+        {"knn-k", required_argument, 0, 'K'},      {"tree-depth", required_argument, 0, 'D'},
+        {"svm-c", required_argument, 0, 'C'},      {"svm-gamma", required_argument, 0, 'G'},
+        {"unsure", no_argument, 0, 'u'},           {"corr-limit", required_argument, 0, 'r'},
+        {"no-backward", no_argument, 0, 'b'},      {"min-features", required_argument, 0, 'm'},
+        {"min-accuracy", required_argument, 0, 'A'}, {"max-ms", required_argument, 0, 'M'},
+        {"verbose", no_argument, 0, 'v'},          {"output", required_argument, 0, 'o'},
+        {"json", required_argument, 0, 'J'},       {"html", required_argument, 0, 'H'},
+        {"featsel-tol", required_argument, 0, 'T'}, {"models", required_argument, 0, 'd'},     {"crop", required_argument, 0, 'c'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     int c;
     long v;
     while ((c = getopt_long(argc, argv, "o:hv", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': *profile = optarg; break;
+        case 'p': a->profile = optarg; break;
+        case 'F': a->features = optarg; break;
         case 'k':
             if (!cli_parse_int(optarg, 2, 1000, &v))
                 return cli_error("--folds: expected 2..1000, got '%s'", optarg), 0;
@@ -71,8 +109,8 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, const char *
                 return cli_error("--objective: expected top1 or top5, got '%s'", optarg), 0;
             break;
         case 'g':
-            if (!cli_parse_float(optarg, 0, 100, &o->margin))
-                return cli_error("--margin: expected points in [0,100], got '%s'", optarg), 0;
+            if (!cli_parse_float(optarg, -100, 100, &o->margin))
+                return cli_error("--margin: expected points in [-100,100], got '%s'", optarg), 0;
             break;
         case 'x':
             if (!cli_parse_int(optarg, 1, 4, &v))
@@ -84,13 +122,79 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, const char *
                 return cli_error("--grid: expected 1..100, got '%s'", optarg), 0;
             o->grid = (int)v;
             break;
-        case 'v': *verbose = 1; break;
-        case 'o': *out = optarg; break;
-        case 'h': help(stdout); exit(0);
+        case 'P':
+            if (strlen(optarg) >= sizeof o->premodels)
+                return cli_error("--premodels: too long"), 0;
+            snprintf(o->premodels, sizeof o->premodels, "%s", optarg);
+            break;
+        case 'K':
+            if (!cli_parse_int(optarg, 1, 64, &v))
+                return cli_error("--knn-k: expected 1..64, got '%s'", optarg), 0;
+            o->knn_k = (int)v;
+            break;
+        case 'D':
+            if (!cli_parse_int(optarg, 1, 32, &v))
+                return cli_error("--tree-depth: expected 1..32, got '%s'", optarg), 0;
+            o->tree_depth = (int)v;
+            break;
+        case 'C':
+            if (!cli_parse_float(optarg, 1e-6, 1e6, &o->svm_c))
+                return cli_error("--svm-c: expected a number in [1e-6,1e6], got '%s'", optarg), 0;
+            break;
+        case 'G':
+            if (!cli_parse_float(optarg, 0, 1e6, &o->svm_gamma))
+                return cli_error("--svm-gamma: expected a number in [0,1e6], got '%s'", optarg), 0;
+            break;
+        case 'u': o->unsure = 1; break;
+        case 'r':
+            if (!cli_parse_float(optarg, 0.01, 1, &o->corr_limit))
+                return cli_error("--corr-limit: expected (0,1], got '%s'", optarg), 0;
+            break;
+        case 'b': o->backward = 0; break;
+        case 'm':
+            if (!cli_parse_int(optarg, 1, 64, &v))
+                return cli_error("--min-features: expected 1..64, got '%s'", optarg), 0;
+            o->min_features = (int)v;
+            break;
+        case 'A':
+            if (!cli_parse_float(optarg, 0, 100, &a->min_acc))
+                return cli_error("--min-accuracy: expected a percentage, got '%s'", optarg), 0;
+            break;
+        case 'M':
+            if (!cli_parse_float(optarg, 1e-6, 1e9, &a->max_ms))
+                return cli_error("--max-ms: expected milliseconds > 0, got '%s'", optarg), 0;
+            break;
+        case 'v': a->verbose = 1; break;
+        case 'o': a->csv = optarg; break;
+        case 'J': a->json = optarg; break;
+        case 'd': a->models_dir = optarg; break;
+        case 'T':
+            if (!cli_parse_float(optarg, 0, 100, &o->featsel_tol))
+                return cli_error("--featsel-tol: expected points in [0,100], got '%s'", optarg), 0;
+            break;
+        case 'c':
+            if (!cli_parse_float(optarg, 0.05, 1, &a->crop))
+                return cli_error("--crop: expected a fraction in [0.05,1], got '%s'", optarg), 0;
+            break;
+        case 'H': a->html = optarg; break;
+        case 'h':
+            if (a->train)
+                help_train(stdout);
+            else
+                help(stdout);
+            exit(0);
         default: return 0;
         }
     }
-    if (!*profile || optind < argc) {
+    if (a->train && !a->csv) {
+        cli_error("-o SELECTOR.json is required");
+        return 0;
+    }
+    if (!a->train && (a->models_dir || a->crop > 0)) {
+        cli_error("--models and --crop are options of amsel train");
+        return 0;
+    }
+    if (!a->profile || optind < argc) {
         cli_error(optind < argc ? "unexpected argument '%s'" : "--profile is required",
                   optind < argc ? argv[optind] : "");
         return 0;
@@ -128,20 +232,25 @@ static void print_table(const amsel_eval *e, FILE *csv)
 {
     int ref = amsel_eval_reference(e), K = amsel_eval_folds(e);
     double ref_ms = amsel_eval_policy(e, ref)->mean_ms;
-    printf("%-48s %7s %7s %9s %8s %7s  %s\n", "policy", "top1%", "top5%", "mean_ms", "speedup",
-           "models", "folds: top1 mean+-sd, ms mean+-sd");
+    printf("%-46s %6s %6s %7s %7s %7s %8s %6s %5s  %s\n", "policy", "top1%", "top5%", "mean_ms",
+           "p90_ms", "over_ms", "speedup", "models", "F1", "folds: top1 mean+-sd, ms mean+-sd");
     if (csv)
-        fprintf(csv, "policy,top1,top5,mean_ms,speedup,models_run,top1_fold_mean,top1_fold_sd,"
-                     "top5_fold_sd,ms_fold_mean,ms_fold_sd,folds\n");
+        fprintf(csv, "policy,kind,top1,top5,mean_ms,p90_ms,overhead_ms,speedup,models_run,"
+                     "unsure,precision,recall,f1,top1_fold_mean,top1_fold_sd,top5_fold_sd,"
+                     "ms_fold_mean,ms_fold_sd,folds\n");
     for (int q = 0; q < amsel_eval_policy_count(e); q++) {
         const amsel_policy_result *r = amsel_eval_policy(e, q);
         double sp = r->mean_ms > 0 ? ref_ms / r->mean_ms : 0;
-        printf("%-48s %7.2f %7.2f %9.3f %7.2fx %7.2f  %6.2f+-%-5.2f %8.3f+-%.3f%s\n", r->name,
-               r->top1, r->top5, r->mean_ms, sp, r->models_run, r->top1_fold_mean, r->top1_sd,
-               r->ms_fold_mean, r->ms_sd, q == ref ? "  (reference)" : "");
+        printf("%-46s %6.2f %6.2f %7.3f %7.3f %7.3f %7.2fx %6.2f %5.2f  %6.2f+-%-5.2f "
+               "%7.3f+-%.3f%s\n",
+               r->name, r->top1, r->top5, r->mean_ms, r->p90_ms, r->overhead_ms, sp, r->models_run,
+               r->f1, r->top1_fold_mean, r->top1_sd, r->ms_fold_mean, r->ms_sd,
+               q == ref ? "  (reference)" : "");
         if (csv)
-            fprintf(csv, "%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%d\n", r->name,
-                    r->top1, r->top5, r->mean_ms, sp, r->models_run, r->top1_fold_mean,
+            fprintf(csv, "\"%s\",%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
+                         "%.4f,%.4f,%.4f,%.4f,%d\n",
+                    r->name, r->kind, r->top1, r->top5, r->mean_ms, r->p90_ms, r->overhead_ms, sp,
+                    r->models_run, r->unsure, r->precision, r->recall, r->f1, r->top1_fold_mean,
                     r->top1_sd, r->top5_sd, r->ms_fold_mean, r->ms_sd, K);
     }
 }
@@ -157,56 +266,144 @@ static void print_choices(const amsel_eval *e, int verbose)
                        amsel_eval_choice(e, q, f));
 }
 
-int cmd_eval(int argc, char **argv)
+static void print_features(const amsel_eval *e, const amsel_feature_table *ft)
+{
+    const int *kept;
+    const double *imp, *rel, *corr;
+    int d, n = amsel_eval_features(e, &kept, &imp, &rel, &corr, &d);
+    if (!corr)
+        return;
+    printf("\nfeature selection on all images: %d of %d features kept "
+           "(importance = points lost when removed; relevance = correlation ratio with the label)\n",
+           n, d);
+    for (int k = 0; k < n; k++)
+        printf("  %-22s importance %+6.2f  relevance %.3f\n", amsel_feature_table_name(ft, kept[k]),
+               imp[k], rel[kept[k]]);
+}
+
+static void progress(void *user, int done, int total)
+{
+    (void)user;
+    fprintf(stderr, "\reval: fold %d/%d", done, total);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
+static int write_html(const cJSON *doc, const char *path)
+{
+    cli_outfile out = {0};
+    char err[256];
+    if (!cli_out_open(&out, path))
+        return 0;
+    if (report_html_write(out.f, doc, err, sizeof err) != 0) {
+        cli_out_abort(&out);
+        return cli_error("%s: %s", path, err), 0;
+    }
+    if (!cli_out_commit(&out))
+        return 0;
+    return 1;
+}
+
+/* amsel eval, and amsel train (the same evaluation, then the chosen
+ * policy trained on every image and saved). */
+int eval_command(int argc, char **argv, int train)
 {
     amsel_eval_options o;
     amsel_eval_options_default(&o);
-    const char *profile_path = NULL, *out_path = NULL;
-    int verbose = 0;
-    if (!parse_args(argc, argv, &o, &profile_path, &out_path, &verbose)) {
-        help(stderr);
+    eval_args a = {.train = train, .min_acc = -1};
+    if (!parse_args(argc, argv, &o, &a)) {
+        if (train)
+            help_train(stderr);
+        else
+            help(stderr);
         return EXIT_USAGE;
     }
     int rc = 1;
     amsel_ctx *ctx = NULL;
     amsel_profile *p = NULL;
+    amsel_feature_table *ft = NULL;
     amsel_eval *e = NULL;
+    cJSON *doc = NULL;
     cli_outfile out = {0};
     if (amsel_ctx_create(&ctx) != AMSEL_OK) {
         cli_error("out of memory");
         return 1;
     }
-    if (amsel_profile_load(ctx, profile_path, &p) != AMSEL_OK) {
+    if (amsel_profile_load(ctx, a.profile, &p) != AMSEL_OK ||
+        (a.features && amsel_feature_table_load(ctx, a.features, &ft) != AMSEL_OK)) {
         cli_error("%s", amsel_last_error(ctx));
         goto done;
     }
     if (o.folds > amsel_profile_images(p)) {
-        cli_error("%s: %d images, fewer than --folds %d", profile_path, amsel_profile_images(p),
+        cli_error("%s: %d images, fewer than --folds %d", a.profile, amsel_profile_images(p),
                   o.folds);
         goto done;
     }
-    printf("profile %s: %d images x %d models; %d folds, seed %llu\n", profile_path,
-           amsel_profile_images(p), amsel_profile_models(p), o.folds,
-           (unsigned long long)o.seed);
-    printf("cost = measured pre_ms + infer_ms of the models run (this machine's timings)\n\n");
+#ifndef AMSEL_HAVE_LIBSVM
+    if (a.features && strstr(o.premodels, "svm"))
+        fprintf(stderr, "amsel: built without libsvm: the svm premodels are left out\n");
+#endif
+    printf("profile %s: %d images x %d models; %d folds, seed %llu\n", a.profile,
+           amsel_profile_images(p), amsel_profile_models(p), o.folds, (unsigned long long)o.seed);
+    if (ft)
+        printf("features %s: %d features%s\n", a.features, amsel_feature_table_dims(ft),
+               amsel_feature_table_ms(ft, 0) < 0 ? " (no features_ms column: feature cost counted as 0)"
+                                                 : "");
+    printf("latency = measured pre_ms + infer_ms of the models run (+ features and premodel)\n\n");
     if (!print_alg1(ctx, p, &o))
         goto done;
-    if (amsel_eval_run(ctx, p, &o, &e) != AMSEL_OK) {
+    o.progress = progress;
+    if (amsel_eval_run(ctx, p, ft, &o, &e) != AMSEL_OK) {
         cli_error("%s", amsel_last_error(ctx));
         goto done;
     }
-    if (out_path && !cli_out_open(&out, out_path))
+    if (a.csv && !train && !cli_out_open(&out, a.csv))
         goto done;
     print_table(e, out.f);
-    print_choices(e, verbose);
+    int pick = amsel_eval_pick(e, a.min_acc, a.max_ms);
+    const amsel_policy_result *r = amsel_eval_policy(e, pick);
+    printf("\n%s (%s): %s  top-1 %.2f%%  %.3f ms  %.2fx\n",
+           train ? "selected" : "recommended", a.min_acc >= 0 ? "cheapest reaching --min-accuracy"
+           : a.max_ms > 0 ? "most accurate within --max-ms"
+                          : "cheapest at least as accurate as the best single model",
+           r->name, r->top1, r->mean_ms,
+           amsel_eval_policy(e, amsel_eval_reference(e))->mean_ms / r->mean_ms);
+    print_features(e, ft);
+    print_choices(e, a.verbose);
     if (out.f && !cli_out_commit(&out))
         goto done;
+    if (a.json || a.html) {
+        doc = eval_to_json(e, p, ft, &o, a.profile, a.features);
+        if (!doc) {
+            cli_error("out of memory");
+            goto done;
+        }
+        if ((a.json && !eval_json_save(doc, a.json)) || (a.html && !write_html(doc, a.html)))
+            goto done;
+    }
+    if (train) {
+        char dir[4096];
+        const char *models = a.models_dir ? a.models_dir : dir;
+        snprintf(dir, sizeof dir, "%s/models/imagenet", cli_data_dir(NULL));
+        if (amsel_eval_train(e, pick, ft, a.crop > 0 ? (float)a.crop : AMSEL_DEFAULT_CROP, models,
+                             a.csv) != AMSEL_OK) {
+            cli_error("%s", amsel_last_error(ctx));
+            goto done;
+        }
+        printf("\nwrote %s: %s trained on all %d images\n", a.csv, r->name,
+               amsel_profile_images(p));
+    }
     rc = 0;
 done:
     if (out.f)
         cli_out_abort(&out);
+    cJSON_Delete(doc);
     amsel_eval_destroy(e);
+    amsel_feature_table_destroy(ft);
     amsel_profile_destroy(p);
     amsel_ctx_destroy(ctx);
     return rc;
 }
+
+int cmd_eval(int argc, char **argv) { return eval_command(argc, argv, 0); }
+int cmd_train(int argc, char **argv) { return eval_command(argc, argv, 1); }

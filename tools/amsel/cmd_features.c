@@ -1,6 +1,9 @@
 /* amsel features: the image features of every image of a labelled dataset,
- * one CSV row per image (raw values; scaling belongs to the selector). The
- * CSV is written to a temporary and renamed at the end, never partial.
+ * one CSV row per image (raw values; scaling belongs to the selector), and
+ * last what they cost (features_ms: resample + features, wall clock, as the
+ * profile's times are), so that evaluation can charge each image its real
+ * feature cost. The CSV is written to a temporary and renamed at the end,
+ * never partial.
  * --time reports what the features cost per image; --dump writes the
  * working image and the edge and corner maps for cross-checks. */
 #include "cli.h"
@@ -19,7 +22,8 @@ static void help(FILE *f)
             "                      [--time] [--dump DIR] [--data DIR]\n\n"
             "Computes the %d image features (docs/features.md) of every image of LABELS\n"
             "('FILE CLASS' per line) at the working resolution (shorter side %d, longer\n"
-            "side at most %d) and writes one CSV row per image: image,class,<features>.\n"
+            "side at most %d) and writes one CSV row per image: image,class,<features>,\n"
+            "features_ms (the resample + features time of that image, ms; not decoding).\n"
             "  --images DIR  folder of the image files (default: LABELS' folder/images, or\n"
             "                LABELS' folder)\n"
             "  --limit N     only the first N images\n"
@@ -170,7 +174,7 @@ int cmd_features(int argc, char **argv)
         fprintf(out.f, "image,class");
         for (int k = 0; k < nf; k++)
             fprintf(out.f, ",%s", amsel_features_name(k));
-        fprintf(out.f, "\n");
+        fprintf(out.f, ",features_ms\n");
     }
     double last_report = 0;
     for (int i = 0; i < nimages; i++) {
@@ -215,7 +219,7 @@ int cmd_features(int argc, char **argv)
             fprintf(out.f, "%s,%d", file, amsel_dataset_class(ds, i));
             for (int k = 0; k < nf; k++)
                 fprintf(out.f, ",%.9g", values[k]);
-            fprintf(out.f, "\n");
+            fprintf(out.f, ",%.4f\n", t_pre[i]);
         }
         double now = cli_now_ms();
         if (now - last_report > 1000 || i + 1 == nimages) {

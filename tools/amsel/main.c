@@ -14,7 +14,10 @@ static const struct {
     {"bench", cmd_bench, "time one model's inference"},
     {"run", cmd_run, "run a model on raw input tensors (for cross-checks)"},
     {"features", cmd_features, "compute image features of a labelled dataset, write a CSV"},
+    {"train", cmd_train, "cross-validate, then train the chosen policy: a selector file"},
+    {"validate", cmd_validate, "run a selector file live over a labelled dataset"},
     {"eval", cmd_eval, "cross-validate model-selection policies on a profile CSV"},
+    {"report", cmd_report, "write the HTML report of an evaluation (amsel eval's JSON)"},
 };
 
 static void usage(FILE *f)
