@@ -54,6 +54,10 @@ int cli_out_open(cli_outfile *o, const char *path);
 int cli_out_commit(cli_outfile *o);   /* flush, fsync, rename; 0 on failure (message printed) */
 void cli_out_abort(cli_outfile *o);   /* remove the temporary */
 
+/* Reads a whole file into a NUL-terminated malloc'd buffer (*len bytes
+ * before the NUL). 0 after printing an error naming the file. */
+int cli_read_file(const char *path, char **buf, size_t *len);
+
 /* Monotonic clock in milliseconds. */
 double cli_now_ms(void);
 
@@ -72,5 +76,6 @@ int cmd_train(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int eval_command(int argc, char **argv, int train);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -277,6 +277,41 @@ void cli_out_abort(cli_outfile *o)
     memset(o, 0, sizeof *o);
 }
 
+int cli_read_file(const char *path, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: cannot open: %s", path, strerror(errno));
+        return 0;
+    }
+    size_t n = 0, cap = 1 << 16;
+    char *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - 1 - n, f);
+        if (n < cap - 1)
+            break;
+        char *grown = cap < ((size_t)-1) / 2 ? realloc(b, cap * 2) : NULL;
+        if (!grown) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = grown;
+        cap *= 2;
+    }
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (!b || err) {
+        cli_error("%s: cannot read: %s", path, b ? strerror(err) : "out of memory");
+        free(b);
+        return 0;
+    }
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    return 1;
+}
+
 double cli_now_ms(void)
 {
     struct timespec ts;

@@ -1,19 +1,27 @@
 /* amsel profile: every model on every image of a labelled dataset, one
- * CSV row per (image, model): the raw material of model selection. The
- * CSV is written to a temporary and renamed at the end, never partial. */
+ * CSV row per (image, model): the raw material of model selection. Rows go
+ * to OUT.partial image by image (profile_partial.h), which becomes OUT at
+ * the end: an interrupted run can be resumed, and OUT is never partial.
+ * --shard I/N splits the dataset round-robin for parallel runs that
+ * `amsel merge` joins (docs/profiling.md). */
 #include "cli.h"
+#include "profile_partial.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+
+static const char header[] =
+    "image,class,model,top5,top5_scores,correct1,correct5,score1,score_true,"
+    "decode_ms,pre_ms,infer_ms\n";
 
 static void help(FILE *f)
 {
     fprintf(f,
             "usage: amsel profile --models FILE[,FILE...]|DIR --dataset LABELS -o CSV\n"
-            "                     [--images DIR] [--limit N] [--crop F] [--skip-bad] [--data DIR]\n"
-            "                     [--backend auto|fast|ref]\n\n"
+            "                     [--images DIR] [--limit N] [--shard I/N] [--resume]\n"
+            "                     [--crop F] [--skip-bad] [--data DIR] [--backend auto|fast|ref]\n\n"
             "Runs every model on every image of LABELS ('FILE CLASS' per line, CLASS 0..999\n"
             "or a wnid) and writes one CSV row per image and model:\n"
             "  image,class,model,top5,top5_scores,correct1,correct5,score1,score_true,\n"
@@ -24,193 +32,287 @@ static void help(FILE *f)
             "  --images DIR  folder of the image files (default: LABELS' folder/images, or\n"
             "                LABELS' folder)\n"
             "  --limit N     only the first N images\n"
+            "  --shard I/N   only images whose index (0-based, in LABELS' order, after\n"
+            "                --limit) mod N is I-1; join the N outputs with amsel merge\n"
+            "  --resume      go on from CSV.partial, left by an interrupted run (rows are\n"
+            "                written there image by image, and renamed to CSV at the end)\n"
             "  --skip-bad    skip unreadable images with a warning (default: stop, no CSV)\n");
 }
 
-typedef struct model_stats {
-    int images, correct1, correct5;
-    double *infer_ms;
-} model_stats;
+typedef struct options {
+    const char *backend, *models, *dataset, *images, *out, *data;
+    long limit, shard_i, shard_n;
+    double crop;
+    int skip_bad, resume;
+} options;
 
-int cmd_profile(int argc, char **argv)
+/* "I/N" with 1 <= I <= N. */
+static int parse_shard(const char *s, long *i, long *n)
+{
+    const char *slash = strchr(s, '/');
+    char num[32];
+    if (!slash || (size_t)(slash - s) >= sizeof num)
+        return 0;
+    memcpy(num, s, (size_t)(slash - s));
+    num[slash - s] = 0;
+    return cli_parse_int(num, 1, 1000000, i) && cli_parse_int(slash + 1, 1, 1000000, n) &&
+           *i <= *n;
+}
+
+/* 0: go on; else the exit code. */
+static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option opts[] = {
         {"models", required_argument, 0, 'm'}, {"dataset", required_argument, 0, 's'},
         {"images", required_argument, 0, 'i'}, {"limit", required_argument, 0, 'n'},
         {"crop", required_argument, 0, 'c'},   {"skip-bad", no_argument, 0, 'b'},
         {"data", required_argument, 0, 'd'},   {"output", required_argument, 0, 'o'},
-        {"backend", required_argument, 0, 'B'}, {"help", no_argument, 0, 'h'},
+        {"backend", required_argument, 0, 'B'}, {"shard", required_argument, 0, 'S'},
+        {"resume", no_argument, 0, 'r'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *backend = NULL;
-    const char *models_arg = NULL, *dataset_path = NULL, *images_arg = NULL, *out_path = NULL;
-    const char *data_opt = NULL;
-    long limit = 0;
-    double crop = AMSEL_DEFAULT_CROP;
-    int skip_bad = 0, c;
+    memset(o, 0, sizeof *o);
+    o->crop = AMSEL_DEFAULT_CROP;
+    o->shard_i = o->shard_n = 1;
+    int c;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': models_arg = optarg; break;
-        case 's': dataset_path = optarg; break;
-        case 'i': images_arg = optarg; break;
+        case 'm': o->models = optarg; break;
+        case 's': o->dataset = optarg; break;
+        case 'i': o->images = optarg; break;
         case 'n':
-            if (!cli_parse_int(optarg, 1, 100000000, &limit)) {
+            if (!cli_parse_int(optarg, 1, 100000000, &o->limit)) {
                 cli_error("--limit: expected a positive number, got '%s'", optarg);
                 return EXIT_USAGE;
             }
             break;
         case 'c':
-            if (!cli_parse_float(optarg, 1e-3, 1.0, &crop)) {
+            if (!cli_parse_float(optarg, 1e-3, 1.0, &o->crop)) {
                 cli_error("--crop: expected a fraction in (0,1], got '%s'", optarg);
                 return EXIT_USAGE;
             }
             break;
-        case 'b': skip_bad = 1; break;
-        case 'd': data_opt = optarg; break;
-        case 'o': out_path = optarg; break;
-        case 'B': backend = optarg; break;
-        case 'h': help(stdout); return 0;
+        case 'S':
+            if (!parse_shard(optarg, &o->shard_i, &o->shard_n)) {
+                cli_error("--shard: expected I/N with 1 <= I <= N, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'b': o->skip_bad = 1; break;
+        case 'r': o->resume = 1; break;
+        case 'd': o->data = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'B': o->backend = optarg; break;
+        case 'h': help(stdout); return -1;
         default: help(stderr); return EXIT_USAGE;
         }
     }
-    if (!models_arg || !dataset_path || !out_path || optind < argc) {
+    if (!o->models || !o->dataset || !o->out || optind < argc) {
         cli_error(optind < argc ? "unexpected argument '%s'"
                                 : "--models, --dataset and -o are required",
                   optind < argc ? argv[optind] : "");
         help(stderr);
         return EXIT_USAGE;
     }
-    const char *data = cli_data_dir(data_opt);
-    char images_dir[4096], synsets[4096], path[8192];
-    cli_dataset_dirs(data, dataset_path, images_arg, images_dir, sizeof images_dir, synsets,
-                     sizeof synsets);
+    return 0;
+}
 
-    int rc = 1, nmodels = 0, bad = 0;
-    char **paths = NULL;
-    amsel_ctx *ctx = NULL;
-    amsel_dataset *ds = NULL;
-    amsel_model **models = NULL;
-    model_stats *stats = NULL;
-    cli_outfile out = {0};
-    if (!cli_ctx_create(backend, &ctx))
-        return 1;
-    if (amsel_dataset_load(ctx, dataset_path, synsets, &ds) != AMSEL_OK) {
-        cli_error("%s", amsel_last_error(ctx));
-        goto done;
-    }
-    int nimages = amsel_dataset_count(ds);
-    if (limit && limit < nimages)
-        nimages = (int)limit;
-    if ((nmodels = cli_model_list(data, models_arg, &paths)) < 0) {
-        nmodels = 0;
-        goto done;
-    }
-    models = calloc((size_t)nmodels, sizeof *models);
-    stats = calloc((size_t)nmodels, sizeof *stats);
-    if (!models || !stats)
-        goto oom;
+/* The dataset indices this run profiles: the first `limit`, then every
+ * N-th from I-1 (round-robin, so every shard gets the same mix). */
+static int *run_order(const options *o, int count, int *n)
+{
+    if (o->limit && o->limit < count)
+        count = (int)o->limit;
+    int *order = malloc(((size_t)count / (size_t)o->shard_n + 1) * sizeof *order);
+    *n = 0;
+    if (order)
+        for (int i = (int)o->shard_i - 1; i < count; i += (int)o->shard_n)
+            order[(*n)++] = i;
+    return order;
+}
+
+static void summary(char **names, amsel_model **models, profile_stats *stats, int nmodels)
+{
+    printf("model\timages\ttop1\ttop5\tmean_ms\tmedian_ms\tmacs_millions\n");
     for (int k = 0; k < nmodels; k++) {
-        if (amsel_model_load(ctx, paths[k], &models[k]) != AMSEL_OK) {
-            cli_error("%s", amsel_last_error(ctx));
-            goto done;
-        }
-        if (!(stats[k].infer_ms = calloc((size_t)nimages, sizeof(double))))
-            goto oom;
+        profile_stats *s = &stats[k];
+        amsel_model_info in;
+        amsel_model_get_info(models[k], &in);
+        double sum = 0;
+        for (int i = 0; i < s->images; i++)
+            sum += s->infer_ms[i];
+        int n = s->images ? s->images : 1;
+        printf("%s\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%.0f\n", names[k], s->images,
+               100.0 * s->correct1 / n, 100.0 * s->correct5 / n, sum / n,
+               cli_percentile(s->infer_ms, s->images, 50), in.macs / 1e6);
     }
-    if (!cli_out_open(&out, out_path))
+}
+
+/* Everything a run holds, freed by run_free. */
+typedef struct run {
+    options o;
+    amsel_ctx *ctx;
+    amsel_dataset *ds;
+    char **paths, **names;
+    amsel_model **models;
+    profile_stats *stats;
+    int nmodels, *order, norder;
+    char images_dir[4096];
+} run;
+
+/* Profiles dataset image `idx` with every model, writing its rows.
+ * 0 done, 1 skipped (--skip-bad), -1 error (printed). */
+static int profile_image(run *r, FILE *out, int idx)
+{
+    const char *file = amsel_dataset_file(r->ds, idx);
+    int cls = amsel_dataset_class(r->ds, idx);
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", r->images_dir, file);
+    if (strchr(file, ',') || strchr(file, '"')) {
+        cli_error("%s:%d: image name '%s' contains a comma or quote", r->o.dataset,
+                  amsel_dataset_line(r->ds, idx), file);
+        return -1;
+    }
+    amsel_image *img;
+    double t0 = cli_now_ms();
+    if (amsel_image_load(r->ctx, path, &img) != AMSEL_OK) {
+        if (!r->o.skip_bad) {
+            cli_error("%s (listed at %s:%d)", amsel_last_error(r->ctx), r->o.dataset,
+                      amsel_dataset_line(r->ds, idx));
+            return -1;
+        }
+        cli_warn("skipping: %s", amsel_last_error(r->ctx));
+        return 1;
+    }
+    double decode_ms = cli_now_ms() - t0;
+    for (int k = 0; k < r->nmodels; k++) {
+        amsel_class_score top[5];
+        double pre_ms, infer_ms;
+        if (amsel_model_classify(r->models[k], img, (float)r->o.crop, 5, top, &pre_ms,
+                                 &infer_ms)) {
+            cli_error("%s: %s", path, amsel_last_error(r->ctx));
+            amsel_image_destroy(img);
+            return -1;
+        }
+        int c1 = top[0].cls == cls, c5 = 0;
+        for (int j = 0; j < 5; j++)
+            c5 |= top[j].cls == cls;
+        profile_stats *s = &r->stats[k];
+        s->infer_ms[s->images++] = infer_ms;
+        s->correct1 += c1;
+        s->correct5 += c5;
+        fprintf(out, "%s,%d,%s,%d %d %d %d %d,%.6f %.6f %.6f %.6f %.6f,%d,%d,%.6f,%.6f,"
+                     "%.3f,%.3f,%.3f\n",
+                file, cls, r->names[k], top[0].cls, top[1].cls, top[2].cls, top[3].cls,
+                top[4].cls, top[0].score, top[1].score, top[2].score, top[3].score,
+                top[4].score, c1, c5, top[0].score, amsel_model_score(r->models[k], cls),
+                decode_ms, pre_ms, infer_ms);
+    }
+    amsel_image_destroy(img);
+    return 0;
+}
+
+/* Loads the dataset and the models; 0 after printing an error. */
+static int run_load(run *r)
+{
+    const char *data = cli_data_dir(r->o.data);
+    char synsets[4096];
+    cli_dataset_dirs(data, r->o.dataset, r->o.images, r->images_dir, sizeof r->images_dir,
+                     synsets, sizeof synsets);
+    if (!cli_ctx_create(r->o.backend, &r->ctx))
+        return 0;
+    if (amsel_dataset_load(r->ctx, r->o.dataset, synsets, &r->ds) != AMSEL_OK) {
+        cli_error("%s", amsel_last_error(r->ctx));
+        return 0;
+    }
+    if (!(r->order = run_order(&r->o, amsel_dataset_count(r->ds), &r->norder)))
+        return cli_error("out of memory"), 0;
+    int n = cli_model_list(data, r->o.models, &r->paths);
+    if (n < 0)
+        return 0;
+    r->nmodels = n;
+    r->models = calloc((size_t)n, sizeof *r->models);
+    r->stats = calloc((size_t)n, sizeof *r->stats);
+    r->names = calloc((size_t)n, sizeof *r->names);
+    if (!r->models || !r->stats || !r->names)
+        return cli_error("out of memory"), 0;
+    for (int k = 0; k < n; k++) {
+        if (amsel_model_load(r->ctx, r->paths[k], &r->models[k]) != AMSEL_OK) {
+            cli_error("%s", amsel_last_error(r->ctx));
+            return 0;
+        }
+        r->stats[k].infer_ms = calloc((size_t)r->norder + 1, sizeof(double));
+        r->names[k] = malloc(256);
+        if (!r->stats[k].infer_ms || !r->names[k])
+            return cli_error("out of memory"), 0;
+        cli_model_name(r->paths[k], r->names[k], 256);
+    }
+    return 1;
+}
+
+static void run_free(run *r)
+{
+    for (int k = 0; k < r->nmodels; k++) {
+        if (r->models)
+            amsel_model_destroy(r->models[k]);
+        if (r->stats)
+            free(r->stats[k].infer_ms);
+        if (r->names)
+            free(r->names[k]);
+    }
+    free(r->models);
+    free(r->stats);
+    free(r->names);
+    free(r->order);
+    cli_free_list(r->paths, r->nmodels);
+    amsel_dataset_destroy(r->ds);
+    amsel_ctx_destroy(r->ctx);
+}
+
+int cmd_profile(int argc, char **argv)
+{
+    run r = {0};
+    int rc = parse_args(argc, argv, &r.o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    rc = 1;
+    profile_progress pg = {0};
+    profile_resume res;
+    if (!run_load(&r))
         goto done;
-    fprintf(out.f, "image,class,model,top5,top5_scores,correct1,correct5,score1,score_true,"
-                   "decode_ms,pre_ms,infer_ms\n");
+    profile_run pr = {header, r.names, r.nmodels, r.ds, r.order, r.norder, r.o.skip_bad,
+                      r.stats};
+    if (!profile_progress_open(&pg, r.o.out, r.o.resume, &pr, &res))
+        goto done;
+    int bad = res.skipped;
     double last_report = 0;
-    for (int i = 0; i < nimages; i++) {
-        const char *file = amsel_dataset_file(ds, i);
-        int cls = amsel_dataset_class(ds, i);
-        snprintf(path, sizeof path, "%s/%s", images_dir, file);
-        if (strchr(file, ',') || strchr(file, '"')) {
-            cli_error("%s:%d: image name '%s' contains a comma or quote", dataset_path,
-                      amsel_dataset_line(ds, i), file);
+    for (int j = res.next; j < r.norder; j++) {
+        long at = ftell(pg.f);
+        int st = profile_image(&r, pg.f, r.order[j]);
+        if (st < 0 || !profile_progress_flush(&pg)) {
+            if (st >= 0)
+                cli_error("%s: cannot write: %s", pg.partial, strerror(errno));
+            else
+                profile_progress_drop(&pg, at);
+            cli_warn("progress kept in %s (run again with --resume to continue)", pg.partial);
             goto done;
         }
-        amsel_image *img;
-        double t0 = cli_now_ms();
-        if (amsel_image_load(ctx, path, &img) != AMSEL_OK) {
-            if (!skip_bad) {
-                cli_error("%s (listed at %s:%d)", amsel_last_error(ctx), dataset_path,
-                          amsel_dataset_line(ds, i));
-                goto done;
-            }
-            cli_warn("skipping: %s", amsel_last_error(ctx));
-            bad++;
-            continue;
-        }
-        double decode_ms = cli_now_ms() - t0;
-        for (int k = 0; k < nmodels; k++) {
-            amsel_class_score top[5];
-            double pre_ms, infer_ms;
-            char name[256];
-            if (amsel_model_classify(models[k], img, (float)crop, 5, top, &pre_ms, &infer_ms)) {
-                cli_error("%s: %s", path, amsel_last_error(ctx));
-                amsel_image_destroy(img);
-                goto done;
-            }
-            int c1 = top[0].cls == cls, c5 = 0;
-            for (int r = 0; r < 5; r++)
-                c5 |= top[r].cls == cls;
-            model_stats *s = &stats[k];
-            s->infer_ms[s->images++] = infer_ms;
-            s->correct1 += c1;
-            s->correct5 += c5;
-            cli_model_name(paths[k], name, sizeof name);
-            fprintf(out.f, "%s,%d,%s,%d %d %d %d %d,%.6f %.6f %.6f %.6f %.6f,%d,%d,%.6f,%.6f,"
-                           "%.3f,%.3f,%.3f\n",
-                    file, cls, name, top[0].cls, top[1].cls, top[2].cls, top[3].cls,
-                    top[4].cls, top[0].score, top[1].score, top[2].score, top[3].score,
-                    top[4].score, c1, c5, top[0].score, amsel_model_score(models[k], cls),
-                    decode_ms, pre_ms, infer_ms);
-        }
-        amsel_image_destroy(img);
+        bad += st;
         double now = cli_now_ms();
-        if (now - last_report > 1000 || i + 1 == nimages) {
-            fprintf(stderr, "\rprofile: %d/%d images", i + 1, nimages);
+        if (now - last_report > 1000 || j + 1 == r.norder) {
+            fprintf(stderr, "\rprofile: %d/%d images", j + 1, r.norder);
             last_report = now;
         }
     }
     fprintf(stderr, "\n");
     if (bad)
         cli_warn("%d image(s) skipped", bad);
-    if (!cli_out_commit(&out))
+    /* Rows that an earlier run wrote get the full reader's check. */
+    if (!profile_progress_commit(&pg, res.images > 0))
         goto done;
-    printf("model\timages\ttop1\ttop5\tmean_ms\tmedian_ms\tmacs_millions\n");
-    for (int k = 0; k < nmodels; k++) {
-        model_stats *s = &stats[k];
-        amsel_model_info in;
-        amsel_model_get_info(models[k], &in);
-        double sum = 0;
-        for (int i = 0; i < s->images; i++)
-            sum += s->infer_ms[i];
-        char name[256];
-        cli_model_name(paths[k], name, sizeof name);
-        int n = s->images ? s->images : 1;
-        printf("%s\t%d\t%.2f\t%.2f\t%.3f\t%.3f\t%.0f\n", name, s->images,
-               100.0 * s->correct1 / n, 100.0 * s->correct5 / n, sum / n,
-               cli_percentile(s->infer_ms, s->images, 50), in.macs / 1e6);
-    }
-    rc = bad && !skip_bad ? 1 : 0;
-    goto done;
-oom:
-    cli_error("out of memory");
+    summary(r.names, r.models, r.stats, r.nmodels);
+    rc = 0;
 done:
-    if (out.f)
-        cli_out_abort(&out);
-    for (int k = 0; k < nmodels; k++) {
-        if (models)
-            amsel_model_destroy(models[k]);
-        if (stats)
-            free(stats[k].infer_ms);
-    }
-    free(models);
-    free(stats);
-    cli_free_list(paths, nmodels);
-    amsel_dataset_destroy(ds);
-    amsel_ctx_destroy(ctx);
+    profile_progress_close(&pg);
+    run_free(&r);
     return rc;
 }

@@ -11,6 +11,7 @@ static const struct {
     {"models", cmd_models, "describe models: input, operators, parameters, MACs, memory"},
     {"classify", cmd_classify, "classify images with one model"},
     {"profile", cmd_profile, "run models over a labelled dataset, write a CSV"},
+    {"merge", cmd_merge, "merge profile CSVs of dataset shards, in dataset order"},
     {"bench", cmd_bench, "time one model's inference"},
     {"run", cmd_run, "run a model on raw input tensors (for cross-checks)"},
     {"features", cmd_features, "compute image features of a labelled dataset, write a CSV"},
