@@ -60,6 +60,17 @@ amsel_status amsel_selector_classify(amsel_selector *s, const amsel_image *img,
 int amsel_selector_stages(const amsel_selector *s);
 /* The model of stage i (its file stem), or NULL when out of range. */
 const char *amsel_selector_model_name(const amsel_selector *s, int stage);
+/* What the selector decides for image i of a profile (amsel/selector.h)
+ * from the answers the profile recorded, without running any model: the
+ * stages it runs and its answer (model_ms from the profile, total_ms their
+ * sum). Premodel policies take the image's features from ft (by image and
+ * feature name). The decision functions are classify's, so a live run on
+ * the same image must decide the same: `amsel validate --profile` checks. */
+typedef struct amsel_profile amsel_profile;
+typedef struct amsel_feature_table amsel_feature_table;
+amsel_status amsel_selector_replay(amsel_selector *s, const amsel_profile *p,
+                                   const amsel_feature_table *ft, int i, amsel_selection *out);
+
 /* The central crop its models are run with (from the file). */
 float amsel_selector_crop(const amsel_selector *s);
 /* One line: kind, stages with thresholds, premodel, crop. Owned by s. */

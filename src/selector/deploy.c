@@ -11,35 +11,12 @@
 #include "core/ctx.h"
 #include "core/sha256.h"
 #include "selector/combine.h"
+#include "selector/deploy_internal.h"
 #include "selector/selector_file.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-
-#define POOL_MAX 8
-
-typedef struct workspace {
-    amsel_ctx *ctx;
-    amsel_features *f;
-    int busy;
-} workspace;
-
-struct amsel_selector {
-    amsel_ctx *ctx; /* the caller's: failures of classify */
-    pthread_mutex_t err_lock;
-    am_policy pol;
-    am_selector_info info;
-    amsel_ctx *model_ctx[AMSEL_CASCADE_MAX];
-    amsel_model *model[AMSEL_CASCADE_MAX];
-    pthread_mutex_t model_lock[AMSEL_CASCADE_MAX];
-    int nlocks; /* model locks initialised */
-    pthread_mutex_t pool_lock;
-    pthread_cond_t pool_cond;
-    int nws; /* workspaces created, <= POOL_MAX */
-    workspace ws[POOL_MAX];
-    char describe[1024];
-};
 
 /* A private context with the caller's allocator, limits and backend. */
 static amsel_status sub_ctx(amsel_ctx *parent, amsel_ctx **out)

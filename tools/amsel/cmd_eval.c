@@ -17,7 +17,8 @@ static void help_train(FILE *f)
                "Runs the cross-validated evaluation of amsel eval (same options; see amsel eval\n"
                "--help), picks the operating point (--min-accuracy, --max-ms, else the cheapest\n"
                "policy at least as accurate as the best single model), trains it on every image\n"
-               "and writes the selector file for amsel classify --selector. --models: where the\n"
+               "and writes the selector file for amsel classify --selector (--policy NAME: that\n"
+               "row of the table instead). --models: where the\n"
                "profiled models are (default <data>/models/imagenet; their sha256 goes in the\n"
                "file); --crop: the central crop the profile used (default 0.875).\n");
 }
@@ -57,6 +58,7 @@ static void help(FILE *f)
 
 typedef struct eval_args {
     int train;                       /* amsel train: -o is the selector file */
+    const char *policy;              /* train: deploy this policy, by name */
     const char *profile, *features, *csv, *json, *html, *models_dir;
     double crop;
     double min_acc, max_ms;
@@ -78,7 +80,7 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
         {"min-accuracy", required_argument, 0, 'A'}, {"max-ms", required_argument, 0, 'M'},
         {"verbose", no_argument, 0, 'v'},          {"output", required_argument, 0, 'o'},
         {"json", required_argument, 0, 'J'},       {"html", required_argument, 0, 'H'},
-        {"featsel-tol", required_argument, 0, 'T'}, {"models", required_argument, 0, 'd'},     {"crop", required_argument, 0, 'c'},
+        {"policy", required_argument, 0, 'Y'},    {"featsel-tol", required_argument, 0, 'T'}, {"models", required_argument, 0, 'd'},     {"crop", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     int c;
     long v;
@@ -168,6 +170,7 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
         case 'o': a->csv = optarg; break;
         case 'J': a->json = optarg; break;
         case 'd': a->models_dir = optarg; break;
+        case 'Y': a->policy = optarg; break;
         case 'T':
             if (!cli_parse_float(optarg, 0, 100, &o->featsel_tol))
                 return cli_error("--featsel-tol: expected points in [0,100], got '%s'", optarg), 0;
@@ -190,8 +193,8 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
         cli_error("-o SELECTOR.json is required");
         return 0;
     }
-    if (!a->train && (a->models_dir || a->crop > 0)) {
-        cli_error("--models and --crop are options of amsel train");
+    if (!a->train && (a->models_dir || a->crop > 0 || a->policy)) {
+        cli_error("--models, --crop and --policy are options of amsel train");
         return 0;
     }
     if (!a->profile || optind < argc) {
@@ -361,9 +364,19 @@ int eval_command(int argc, char **argv, int train)
         goto done;
     print_table(e, out.f);
     int pick = amsel_eval_pick(e, a.min_acc, a.max_ms);
+    if (a.policy) {
+        pick = -1;
+        for (int q = 0; q < amsel_eval_policy_count(e); q++)
+            if (!strcmp(amsel_eval_policy(e, q)->name, a.policy))
+                pick = q;
+        if (pick < 0 || !amsel_eval_policy(e, pick)->deployable) {
+            cli_error("--policy '%s': no such deployable policy in the table", a.policy);
+            goto done;
+        }
+    }
     const amsel_policy_result *r = amsel_eval_policy(e, pick);
     printf("\n%s (%s): %s  top-1 %.2f%%  %.3f ms  %.2fx\n",
-           train ? "selected" : "recommended", a.min_acc >= 0 ? "cheapest reaching --min-accuracy"
+           train ? "selected" : "recommended", a.policy ? "--policy" : a.min_acc >= 0 ? "cheapest reaching --min-accuracy"
            : a.max_ms > 0 ? "most accurate within --max-ms"
                           : "cheapest at least as accurate as the best single model",
            r->name, r->top1, r->mean_ms,

@@ -200,7 +200,10 @@ static int profile_image(run *r, FILE *out, int idx)
         s->infer_ms[s->images++] = infer_ms;
         s->correct1 += c1;
         s->correct5 += c5;
-        fprintf(out, "%s,%d,%s,%d %d %d %d %d,%.6f %.6f %.6f %.6f %.6f,%d,%d,%.6f,%.6f,"
+        /* Scores with %.9g: they read back as the same floats, so a replay
+         * of a selector on the profile compares thresholds exactly as the
+         * live run does. */
+        fprintf(out, "%s,%d,%s,%d %d %d %d %d,%.9g %.9g %.9g %.9g %.9g,%d,%d,%.9g,%.9g,"
                      "%.3f,%.3f,%.3f\n",
                 file, cls, r->names[k], top[0].cls, top[1].cls, top[2].cls, top[3].cls,
                 top[4].cls, top[0].score, top[1].score, top[2].score, top[3].score,

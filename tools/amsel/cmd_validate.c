@@ -13,6 +13,7 @@ static void help(FILE *f)
     fprintf(f,
             "usage: amsel validate --selector FILE --dataset LABELS [--images DIR]\n"
             "                      [--models DIR] [--reference MODEL|none] [--limit N]\n"
+            "                      [--profile CSV [--features CSV]]\n"
             "                      [--data DIR] [-o PER_IMAGE.csv]\n\n"
             "Decodes each image of the dataset, runs the selector on it (features,\n"
             "premodel, models: amsel_selector_classify) and reports top-1/top-5, the mean\n"
@@ -22,6 +23,9 @@ static void help(FILE *f)
             "side-by-side measured in the same run: its top-1 and mean time, and the\n"
             "selector's speed-up over it (default: the file's reference model, the most\n"
             "accurate single model in training; --reference none to skip).\n"
+            "--profile CSV [--features CSV]: also replays the selector on that profile's\n"
+            "recorded answers (amsel_selector_replay) and counts the images where the live\n"
+            "run decided differently (models run or answer): it must be none.\n"
             "-o writes image,class,top1,correct1,correct5,models,total_ms per image.\n");
 }
 
@@ -63,10 +67,12 @@ int cmd_validate(int argc, char **argv)
         {"images", required_argument, 0, 'i'},   {"models", required_argument, 0, 'M'},
         {"limit", required_argument, 0, 'n'},    {"data", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
-        {"reference", required_argument, 0, 'r'},
+        {"reference", required_argument, 0, 'r'}, {"profile", required_argument, 0, 'p'},
+        {"features", required_argument, 0, 'F'},
         {0, 0, 0, 0}};
     const char *sel_path = NULL, *dataset_path = NULL, *images_arg = NULL, *models_arg = NULL;
-    const char *data_opt = NULL, *out_path = NULL, *ref_arg = NULL;
+    const char *data_opt = NULL, *out_path = NULL, *ref_arg = NULL, *prof_path = NULL;
+    const char *feat_path = NULL;
     long limit = 0;
     int c;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -78,6 +84,8 @@ int cmd_validate(int argc, char **argv)
         case 'd': data_opt = optarg; break;
         case 'o': out_path = optarg; break;
         case 'r': ref_arg = optarg; break;
+        case 'p': prof_path = optarg; break;
+        case 'F': feat_path = optarg; break;
         case 'n':
             if (!cli_parse_int(optarg, 1, 100000000, &limit)) {
                 cli_error("--limit: expected a positive number, got '%s'", optarg);
@@ -104,6 +112,9 @@ int cmd_validate(int argc, char **argv)
     double cv_top1, cv_ms;
     char ref_name[256], ref_path[8192];
     amsel_model *ref = NULL;
+    amsel_profile *prof = NULL;
+    amsel_feature_table *ft = NULL;
+    int replayed = 0, differ = 0;
     float crop = AMSEL_DEFAULT_CROP;
     double used[AMSEL_CASCADE_MAX] = {0};
     amsel_ctx *ctx = NULL;
@@ -116,6 +127,11 @@ int cmd_validate(int argc, char **argv)
     }
     if (amsel_dataset_load(ctx, dataset_path, synsets, &ds) != AMSEL_OK ||
         amsel_selector_open(ctx, sel_path, models_arg ? models_arg : models_dir, &sel) != AMSEL_OK) {
+        cli_error("%s", amsel_last_error(ctx));
+        goto done;
+    }
+    if ((prof_path && amsel_profile_load(ctx, prof_path, &prof) != AMSEL_OK) ||
+        (feat_path && amsel_feature_table_load(ctx, feat_path, &ft) != AMSEL_OK)) {
         cli_error("%s", amsel_last_error(ctx));
         goto done;
     }
@@ -168,6 +184,24 @@ int cmd_validate(int argc, char **argv)
                 ref_hit5 += top[k].cls == cls;
         }
         amsel_image_destroy(img);
+        for (int pi = 0; prof && pi < amsel_profile_images(prof); pi++) {
+            if (strcmp(amsel_profile_image_name(prof, pi), file))
+                continue;
+            amsel_selection o;
+            if (amsel_selector_replay(sel, prof, ft, pi, &o) != AMSEL_OK) {
+                cli_error("%s", amsel_last_error(ctx));
+                goto done;
+            }
+            int same = o.unsure == r.unsure && o.nrun == r.nrun && o.top[0].cls == r.top[0].cls;
+            for (int k = 0; same && k < r.nrun; k++)
+                same = o.run[k] == r.run[k];
+            if (!same && differ < 5)
+                cli_warn("%s: live ran %d model(s), answer %d; replay %d, answer %d", file, r.nrun,
+                         r.top[0].cls, o.nrun, o.top[0].cls);
+            differ += !same;
+            replayed++;
+            break;
+        }
         int ok1 = !r.unsure && r.top[0].cls == cls, ok5 = 0;
         for (int k = 0; k < 5 && !r.unsure; k++)
             ok5 |= r.top[k].cls == cls;
@@ -211,16 +245,23 @@ int cmd_validate(int argc, char **argv)
                "  selector vs reference: %+.2f points top-1, %.2fx faster\n",
                ref_name, 100.0 * ref_hit1 / n, 100.0 * ref_hit5 / n, ref_ms / n,
                100.0 * (hit1 - ref_hit1) / n, ref_ms / n / mean);
+    if (prof)
+        printf("replay from %s: %d of %d images found; live and replay decided differently on %d\n",
+               prof_path, replayed, n, differ);
     if (cv_top1 >= 0)
         printf("cross-validated when trained: top-1 %.2f%%, mean %.3f ms  "
                "(live - cv: %+.2f points, %+.1f%% time)\n",
                cv_top1, cv_ms, 100.0 * hit1 / n - cv_top1, 100.0 * (mean / cv_ms - 1));
-    rc = 0;
+    rc = differ ? 1 : 0;
+    if (differ)
+        cli_error("live and replayed decisions differ on %d images", differ);
 done:
     if (out.f)
         cli_out_abort(&out);
     free(total);
     amsel_model_destroy(ref);
+    amsel_feature_table_destroy(ft);
+    amsel_profile_destroy(prof);
     amsel_selector_destroy(sel);
     amsel_dataset_destroy(ds);
     amsel_ctx_destroy(ctx);
