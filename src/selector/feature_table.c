@@ -1,6 +1,7 @@
 /* Reading the features CSV written by `amsel features`; see
  * amsel/feature_table.h. Hostile input: every field is checked and every
  * failure names the file and line (and column, for a number). */
+#include "data/csv.h"
 #include "selector/feature_table_internal.h"
 
 #include <errno.h>
@@ -12,33 +13,6 @@
 /* n x d doubles at most (512 MiB): a file of short numbers within the byte
  * limit could otherwise ask for several times its size. */
 #define MAX_CELLS ((size_t)1 << 26)
-
-/* Splits at commas in place; returns the field count, storing at most max. */
-static int split_fields(char *line, char **f, int max)
-{
-    int n = 0;
-    for (char *s = line;; s++) {
-        if (n < max)
-            f[n] = s;
-        n++;
-        s = strchr(s, ',');
-        if (!s)
-            break;
-        *s = 0;
-    }
-    return n;
-}
-
-static int parse_num(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno == ERANGE || !isfinite(v) || s[0] == ' ' || s[0] == '\t')
-        return 0;
-    *out = v;
-    return 1;
-}
 
 static amsel_status parse_header(amsel_ctx *ctx, amsel_feature_table *t, char **f, int nf)
 {
@@ -121,11 +95,11 @@ static amsel_status parse_row(amsel_ctx *ctx, amsel_feature_table *t, int ln, ch
                        ln, f[1]);
     double *x = t->x + (size_t)i * (size_t)t->d;
     for (int j = 0; j < t->d; j++)
-        if (!parse_num(f[j + 2], &x[j]))
+        if (!am_parse_double(f[j + 2], -INFINITY, INFINITY, &x[j]))
             return am_fail(ctx, AMSEL_ERR_FORMAT,
                            "%s:%d: column %d (%s): bad number '%.64s' (finite decimal expected)",
                            path, ln, j + 3, t->name[j], f[j + 2]);
-    if (t->has_ms && (!parse_num(f[nf - 1], &t->ms[i]) || t->ms[i] < 0 || t->ms[i] > 1e9))
+    if (t->has_ms && !am_parse_double(f[nf - 1], 0, 1e9, &t->ms[i]))
         return am_fail(ctx, AMSEL_ERR_FORMAT,
                        "%s:%d: column %d (" MS_COLUMN "): bad time '%.64s' (ms >= 0 expected)",
                        path, ln, nf, f[nf - 1]);
@@ -150,7 +124,7 @@ static amsel_status parse(amsel_ctx *ctx, amsel_feature_table *t)
                        AMSEL_FEATURE_TABLE_MAX_DIMS + 3);
     if (!(t->header = am_malloc(ctx, nh * sizeof *t->header)))
         return AMSEL_ERR_NOMEM;
-    amsel_status st = parse_header(ctx, t, t->header, split_fields(L->line[0], t->header, (int)nh));
+    amsel_status st = parse_header(ctx, t, t->header, am_csv_split(L->line[0], t->header, (int)nh));
     if (st)
         return st;
     int last = L->n - 1;
@@ -169,7 +143,7 @@ static amsel_status parse(amsel_ctx *ctx, amsel_feature_table *t)
             st = am_fail(ctx, AMSEL_ERR_FORMAT, "%s:%d: empty line", t->path, l + 1);
             break;
         }
-        if (!(st = parse_row(ctx, t, l + 1, f, split_fields(L->line[l], f, want), t->n)))
+        if (!(st = parse_row(ctx, t, l + 1, f, am_csv_split(L->line[l], f, want), t->n)))
             t->n++;
     }
     am_free(ctx, f);

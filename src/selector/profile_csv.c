@@ -2,6 +2,7 @@
  * models matrix. The file is hostile input: every field is checked, and
  * every failure names the file and line. */
 #include "selector/profile.h"
+#include "data/csv.h"
 #include "data/textfile.h"
 
 #include <errno.h>
@@ -29,43 +30,6 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static int split_fields(char *line, char **f)
-{
-    int n = 0;
-    for (char *s = line;; s++) {
-        if (n < NFIELDS)
-            f[n] = s;
-        n++;
-        s = strchr(s, ',');
-        if (!s)
-            break;
-        *s = 0;
-    }
-    return n;
-}
-
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi)
-        return 0;
-    *out = (int)v;
-    return 1;
-}
-
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(v) || v < lo || v > hi)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 /* Five space-separated values: ints 0..999 (ints) or scores in [0,1]. */
 static int parse_five(char *s, int *ints, float *scores)
 {
@@ -76,7 +40,7 @@ static int parse_five(char *s, int *ints, float *scores)
         if (sp)
             *sp = 0;
         double v;
-        if (ints ? !parse_int(s, 0, 999, &ints[r]) : !parse_num(s, 0.0, 1.0, &v))
+        if (ints ? !am_parse_int(s, 0, 999, &ints[r]) : !am_parse_double(s, 0.0, 1.0, &v))
             return 0;
         if (scores)
             scores[r] = (float)v;
@@ -88,7 +52,7 @@ static int parse_five(char *s, int *ints, float *scores)
 static amsel_status check_header(amsel_ctx *ctx, const char *path, char *line)
 {
     char *f[NFIELDS];
-    int n = split_fields(line, f);
+    int n = am_csv_split(line, f, NFIELDS);
     for (int k = 0; k < NFIELDS; k++) {
         if (k >= n)
             return am_fail(ctx, AMSEL_ERR_FORMAT, "%s:1: missing column '%s' (not a profile CSV?)",
@@ -114,7 +78,7 @@ static amsel_status parse_row(amsel_ctx *ctx, const char *path, int ln, char **f
     snprintf(copy[1], sizeof copy[1], "%s", f[4]);
     if (!*f[0])
         bad = 0;
-    else if (!parse_int(f[1], 0, 999, cls))
+    else if (!am_parse_int(f[1], 0, 999, cls))
         bad = 1;
     else if (!*f[2])
         bad = 2;
@@ -122,19 +86,19 @@ static amsel_status parse_row(amsel_ctx *ctx, const char *path, int ln, char **f
         bad = 3;
     else if (!parse_five(f[4], NULL, c->score5))
         bad = 4;
-    else if (!parse_int(f[5], 0, 1, &c->correct1))
+    else if (!am_parse_int(f[5], 0, 1, &c->correct1))
         bad = 5;
-    else if (!parse_int(f[6], 0, 1, &c->correct5))
+    else if (!am_parse_int(f[6], 0, 1, &c->correct5))
         bad = 6;
-    else if (!parse_num(f[7], 0, 1, &v[0]))
+    else if (!am_parse_double(f[7], 0, 1, &v[0]))
         bad = 7;
-    else if (!parse_num(f[8], 0, 1, &v[1]))
+    else if (!am_parse_double(f[8], 0, 1, &v[1]))
         bad = 8;
-    else if (!parse_num(f[9], 0, 1e9, &v[2]))
+    else if (!am_parse_double(f[9], 0, 1e9, &v[2]))
         bad = 9;
-    else if (!parse_num(f[10], 0, 1e9, &v[3]))
+    else if (!am_parse_double(f[10], 0, 1e9, &v[3]))
         bad = 10;
-    else if (!parse_num(f[11], 0, 1e9, &v[4]))
+    else if (!am_parse_double(f[11], 0, 1e9, &v[4]))
         bad = 11;
     if (bad >= 0)
         return am_fail(ctx, AMSEL_ERR_FORMAT, "%s:%d: bad %s '%.64s'", path, ln, columns[bad],
@@ -236,7 +200,7 @@ static amsel_status fill(amsel_ctx *ctx, const char *path, am_lines *L, amsel_pr
         if (i < 0)
             continue;
         char *f[NFIELDS];
-        int nf = split_fields(L->line[l], f);
+        int nf = am_csv_split(L->line[l], f, NFIELDS);
         if (nf != NFIELDS)
             return am_fail(ctx, AMSEL_ERR_FORMAT, "%s:%d: %d fields, expected %d%s", path, l + 1,
                            nf, NFIELDS, nf < NFIELDS ? " (truncated row?)" : "");

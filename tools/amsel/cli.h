@@ -41,6 +41,10 @@ int cli_ctx_create(const char *backend, amsel_ctx **ctx);
 /* Strict number parsing; 0 on junk or out of range. */
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 int cli_parse_float(const char *s, double lo, double hi, double *out);
+/* An option's value (optarg) as a number in [lo, hi]; otherwise prints
+ * "--opt: expected WHAT, got 'VALUE'" and returns 0. */
+int cli_opt_int(const char *opt, const char *what, long lo, long hi, int *out);
+int cli_opt_double(const char *opt, const char *what, double lo, double hi, double *out);
 
 /* An output file written to "<path>.tmp.<pid>" and renamed into place on
  * commit, so readers never see a half-written file. */

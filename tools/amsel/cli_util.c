@@ -1,6 +1,8 @@
 /* Shared CLI helpers; see cli.h. */
 #include "cli.h"
 
+#include <getopt.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -335,4 +337,20 @@ double cli_percentile(double *v, int n, double pct)
     if (i >= n - 1)
         return v[n - 1];
     return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+int cli_opt_int(const char *opt, const char *what, long lo, long hi, int *out)
+{
+    long v;
+    if (!cli_parse_int(optarg, lo, hi, &v))
+        return cli_error("--%s: expected %s, got '%s'", opt, what, optarg), 0;
+    *out = (int)v;
+    return 1;
+}
+
+int cli_opt_double(const char *opt, const char *what, double lo, double hi, double *out)
+{
+    if (!cli_parse_float(optarg, lo, hi, out))
+        return cli_error("--%s: expected %s, got '%s'", opt, what, optarg), 0;
+    return 1;
 }

@@ -82,25 +82,23 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
         {"json", required_argument, 0, 'J'},       {"html", required_argument, 0, 'H'},
         {"policy", required_argument, 0, 'Y'},    {"featsel-tol", required_argument, 0, 'T'}, {"models", required_argument, 0, 'd'},     {"crop", required_argument, 0, 'c'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    int c;
-    long v;
+    int c, seed;
     while ((c = getopt_long(argc, argv, "o:hv", opts, NULL)) != -1) {
         switch (c) {
         case 'p': a->profile = optarg; break;
         case 'F': a->features = optarg; break;
         case 'k':
-            if (!cli_parse_int(optarg, 2, 1000, &v))
-                return cli_error("--folds: expected 2..1000, got '%s'", optarg), 0;
-            o->folds = (int)v;
+            if (!cli_opt_int("folds", "2..1000", 2, 1000, &o->folds))
+                return 0;
             break;
         case 's':
-            if (!cli_parse_int(optarg, 0, 2147483647L, &v))
-                return cli_error("--seed: expected a number >= 0, got '%s'", optarg), 0;
-            o->seed = (uint64_t)v;
+            if (!cli_opt_int("seed", "a number >= 0", 0, 2147483647L, &seed))
+                return 0;
+            o->seed = (uint64_t)seed;
             break;
         case 't':
-            if (!cli_parse_float(optarg, 0, 100, &o->theta))
-                return cli_error("--theta: expected points in [0,100], got '%s'", optarg), 0;
+            if (!cli_opt_double("theta", "points in [0,100]", 0, 100, &o->theta))
+                return 0;
             break;
         case 'j':
             if (!strcmp(optarg, "top1"))
@@ -111,18 +109,16 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
                 return cli_error("--objective: expected top1 or top5, got '%s'", optarg), 0;
             break;
         case 'g':
-            if (!cli_parse_float(optarg, -100, 100, &o->margin))
-                return cli_error("--margin: expected points in [-100,100], got '%s'", optarg), 0;
+            if (!cli_opt_double("margin", "points in [-100,100]", -100, 100, &o->margin))
+                return 0;
             break;
         case 'x':
-            if (!cli_parse_int(optarg, 1, 4, &v))
-                return cli_error("--max-stages: expected 1..4, got '%s'", optarg), 0;
-            o->max_stages = (int)v;
+            if (!cli_opt_int("max-stages", "1..4", 1, 4, &o->max_stages))
+                return 0;
             break;
         case 'q':
-            if (!cli_parse_int(optarg, 1, 100, &v))
-                return cli_error("--grid: expected 1..100, got '%s'", optarg), 0;
-            o->grid = (int)v;
+            if (!cli_opt_int("grid", "1..100", 1, 100, &o->grid))
+                return 0;
             break;
         case 'P':
             if (strlen(optarg) >= sizeof o->premodels)
@@ -130,41 +126,38 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
             snprintf(o->premodels, sizeof o->premodels, "%s", optarg);
             break;
         case 'K':
-            if (!cli_parse_int(optarg, 1, 64, &v))
-                return cli_error("--knn-k: expected 1..64, got '%s'", optarg), 0;
-            o->knn_k = (int)v;
+            if (!cli_opt_int("knn-k", "1..64", 1, 64, &o->knn_k))
+                return 0;
             break;
         case 'D':
-            if (!cli_parse_int(optarg, 1, 32, &v))
-                return cli_error("--tree-depth: expected 1..32, got '%s'", optarg), 0;
-            o->tree_depth = (int)v;
+            if (!cli_opt_int("tree-depth", "1..32", 1, 32, &o->tree_depth))
+                return 0;
             break;
         case 'C':
-            if (!cli_parse_float(optarg, 1e-6, 1e6, &o->svm_c))
-                return cli_error("--svm-c: expected a number in [1e-6,1e6], got '%s'", optarg), 0;
+            if (!cli_opt_double("svm-c", "a number in [1e-6,1e6]", 1e-6, 1e6, &o->svm_c))
+                return 0;
             break;
         case 'G':
-            if (!cli_parse_float(optarg, 0, 1e6, &o->svm_gamma))
-                return cli_error("--svm-gamma: expected a number in [0,1e6], got '%s'", optarg), 0;
+            if (!cli_opt_double("svm-gamma", "a number in [0,1e6]", 0, 1e6, &o->svm_gamma))
+                return 0;
             break;
         case 'u': o->unsure = 1; break;
         case 'r':
-            if (!cli_parse_float(optarg, 0.01, 1, &o->corr_limit))
-                return cli_error("--corr-limit: expected (0,1], got '%s'", optarg), 0;
+            if (!cli_opt_double("corr-limit", "(0,1]", 0.01, 1, &o->corr_limit))
+                return 0;
             break;
         case 'b': o->backward = 0; break;
         case 'm':
-            if (!cli_parse_int(optarg, 1, 64, &v))
-                return cli_error("--min-features: expected 1..64, got '%s'", optarg), 0;
-            o->min_features = (int)v;
+            if (!cli_opt_int("min-features", "1..64", 1, 64, &o->min_features))
+                return 0;
             break;
         case 'A':
-            if (!cli_parse_float(optarg, 0, 100, &a->min_acc))
-                return cli_error("--min-accuracy: expected a percentage, got '%s'", optarg), 0;
+            if (!cli_opt_double("min-accuracy", "a percentage", 0, 100, &a->min_acc))
+                return 0;
             break;
         case 'M':
-            if (!cli_parse_float(optarg, 1e-6, 1e9, &a->max_ms))
-                return cli_error("--max-ms: expected milliseconds > 0, got '%s'", optarg), 0;
+            if (!cli_opt_double("max-ms", "milliseconds > 0", 1e-6, 1e9, &a->max_ms))
+                return 0;
             break;
         case 'v': a->verbose = 1; break;
         case 'o': a->csv = optarg; break;
@@ -172,12 +165,12 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
         case 'd': a->models_dir = optarg; break;
         case 'Y': a->policy = optarg; break;
         case 'T':
-            if (!cli_parse_float(optarg, 0, 100, &o->featsel_tol))
-                return cli_error("--featsel-tol: expected points in [0,100], got '%s'", optarg), 0;
+            if (!cli_opt_double("featsel-tol", "points in [0,100]", 0, 100, &o->featsel_tol))
+                return 0;
             break;
         case 'c':
-            if (!cli_parse_float(optarg, 0.05, 1, &a->crop))
-                return cli_error("--crop: expected a fraction in [0.05,1], got '%s'", optarg), 0;
+            if (!cli_opt_double("crop", "a fraction in [0.05,1]", 0.05, 1, &a->crop))
+                return 0;
             break;
         case 'H': a->html = optarg; break;
         case 'h':
@@ -315,10 +308,7 @@ int eval_command(int argc, char **argv, int train)
     amsel_eval_options_default(&o);
     eval_args a = {.train = train, .min_acc = -1};
     if (!parse_args(argc, argv, &o, &a)) {
-        if (train)
-            help_train(stderr);
-        else
-            help(stderr);
+        fprintf(stderr, "(amsel %s --help for the options)\n", train ? "train" : "eval");
         return EXIT_USAGE;
     }
     int rc = 1;
