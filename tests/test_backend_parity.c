@@ -5,8 +5,10 @@
  *     int8 per-channel, zero points, clamps), output buffers poisoned and
  *     guarded, fast vs am_ref_*; the same for ADD, MUL and
  *     the lookup tables;
+ *     each conv kernel also split into 2 and 3 parts (the threads' work);
  *  2. per model: the eight shared models loaded with "ref" and with
- *     "fast", run on random inputs and on a real photo, outputs equal.
+ *     "fast" on 1, 2 and 3 threads, run on random inputs and on a real
+ *     photo, outputs equal.
  * Skips (77) on CPUs without the fast kernels. */
 #include "amsel/amsel.h"
 #include "backend/fast/fast_kernels.h"
@@ -41,10 +43,12 @@ static int kernel_case(amsel_ctx *ctx, int depthwise, int iter)
     am_conv_params p;
     memset(&p, 0, sizeof p);
     p.type = rnd() % 2 ? AM_I8 : AM_U8;
-    p.w_signed = p.type == AM_I8 ? 1 : (int)(rnd() % 4 == 0); /* mostly the models' pairs */
+    /* mostly the models' pairs; also int8 activations with uint8 weights
+     * or with a weight zero point (row sums of flipped int8 rows) */
+    p.w_signed = p.type == AM_I8 ? (int)(rnd() % 6 != 0) : (int)(rnd() % 4 == 0);
     const int zx = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
     p.in_offset = -zx;
-    p.w_offset = p.w_signed ? 0 : -rnd_in(0, 255);
+    p.w_offset = !p.w_signed ? -rnd_in(0, 255) : p.type == AM_I8 && rnd() % 8 == 0 ? rnd_in(-20, 20) : 0;
     p.out_zp = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
     const int qmin = p.type == AM_U8 ? 0 : -128, qmax = p.type == AM_U8 ? 255 : 127;
     p.act_min = rnd() % 2 ? qmin : rnd_in(qmin, p.out_zp);
@@ -131,6 +135,27 @@ static int kernel_case(amsel_ctx *ctx, int depthwise, int iter)
             check_failures++;
         }
         am_fast_conv_destroy(ctx, s);
+        /* scratch for 2 and 3 threads, split into 2 * threads + 1 parts
+         * (run here one after the other, in reverse order, each with the
+         * scratch of thread part % threads): the same bytes, nothing
+         * outside the output */
+        for (int nt = 2; nt <= 3; nt++) {
+            am_fast_conv *sp = am_fast_conv_create_par(ctx, depthwise, &p, in, kh, kw, w, b, out,
+                                                       nt, &nomem);
+            CHECK(sp != NULL);
+            if (!sp)
+                break;
+            memset(o_fast, POISON, out_n + GUARD);
+            const int np = 2 * nt + 1;
+            for (int part = np - 1; part >= 0; part--)
+                am_fast_conv_run_part(sp, x, o_fast, part, np, part % nt);
+            if (memcmp(o_ref, o_fast, out_n + GUARD)) {
+                fprintf(stderr, "%s case %d: %d parts on %d threads differ\n",
+                        depthwise ? "depthwise" : "conv", iter, np, nt);
+                check_failures++;
+            }
+            am_fast_conv_destroy(ctx, sp);
+        }
     }
     free(x);
     free(w);
@@ -252,7 +277,67 @@ static int count_fast(const amsel_model *m)
     return n;
 }
 
-static void test_models(amsel_ctx *ref_ctx, amsel_ctx *fast_ctx, const char *data)
+/* The fast backend on 1, 2 and 3 threads (bit-identical to each other
+ * and to the reference). */
+enum { NFAST = 3 };
+
+/* One model: the reference and the fast backend on each thread count run
+ * the same inputs; every output must equal the reference's. */
+static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *fast_ctxs, const char *path,
+                          const char *name, const amsel_image *img)
+{
+    amsel_model *mr = load(ref_ctx, path), *mf[NFAST];
+    int ok = mr != NULL;
+    for (int f = 0; f < NFAST; f++) {
+        mf[f] = load(fast_ctxs[f], path);
+        ok &= mf[f] != NULL;
+    }
+    CHECK(ok);
+    if (ok) {
+        CHECK_EQ_INT(count_fast(mr), 0);
+        amsel_model_info info;
+        amsel_model_get_info(mr, &info);
+        const size_t in_n = (size_t)info.input_height * info.input_width * info.input_channels;
+        int same = 1;
+        for (int trial = 0; trial < 4; trial++) {
+            if (trial < 3) {
+                uint8_t *a = amsel_model_input(mr);
+                for (size_t i = 0; i < in_n; i++)
+                    /* trial 2: mostly near-constant values, some outliers */
+                    a[i] = trial == 2 && rnd() % 4 ? (uint8_t)rnd_in(124, 132) : (uint8_t)rnd();
+                CHECK(amsel_model_run(mr) == AMSEL_OK);
+                for (int f = 0; f < NFAST; f++) {
+                    memcpy(amsel_model_input(mf[f]), a, in_n);
+                    CHECK(amsel_model_run(mf[f]) == AMSEL_OK);
+                }
+            } else if (img) {
+                amsel_class_score tr[5], tf[5];
+                CHECK(amsel_model_classify(mr, img, AMSEL_DEFAULT_CROP, 5, tr, NULL, NULL) == AMSEL_OK);
+                for (int f = 0; f < NFAST; f++) {
+                    CHECK(amsel_model_classify(mf[f], img, AMSEL_DEFAULT_CROP, 5, tf, NULL, NULL) ==
+                          AMSEL_OK);
+                    CHECK_EQ_INT(tr[0].cls, tf[0].cls);
+                }
+            }
+            for (int f = 0; f < NFAST; f++)
+                if (memcmp(amsel_model_output(mr), amsel_model_output(mf[f]),
+                           (size_t)info.num_outputs)) {
+                    fprintf(stderr, "%s: outputs differ (input %d, %d threads)\n", name, trial,
+                            f + 1);
+                    check_failures++;
+                    same = 0;
+                }
+        }
+        CHECK(count_fast(mf[0]) > 0);
+        printf("%s: %d operators on fast, 1/2/3 threads, outputs %s\n", name, count_fast(mf[0]),
+               same ? "identical" : "DIFFER");
+    }
+    amsel_model_destroy(mr);
+    for (int f = 0; f < NFAST; f++)
+        amsel_model_destroy(mf[f]);
+}
+
+static void test_models(amsel_ctx *ref_ctx, amsel_ctx *const *fast_ctxs, const char *data)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/images/parrot.jpg", data);
@@ -260,43 +345,7 @@ static void test_models(amsel_ctx *ref_ctx, amsel_ctx *fast_ctx, const char *dat
     CHECK(amsel_image_load(ref_ctx, path, &img) == AMSEL_OK);
     for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
         snprintf(path, sizeof path, "%s/models/imagenet/%s", data, models[k]);
-        amsel_model *mr = load(ref_ctx, path), *mf = load(fast_ctx, path);
-        CHECK(mr && mf);
-        if (!mr || !mf) {
-            amsel_model_destroy(mr);
-            amsel_model_destroy(mf);
-            continue;
-        }
-        CHECK_EQ_INT(count_fast(mr), 0);
-        CHECK(count_fast(mf) > 0);
-        amsel_model_info info;
-        amsel_model_get_info(mr, &info);
-        const size_t in_n = (size_t)info.input_height * info.input_width * info.input_channels;
-        int same = 1;
-        for (int trial = 0; trial < 4; trial++) {
-            if (trial < 3) {
-                uint8_t *a = amsel_model_input(mr), *b = amsel_model_input(mf);
-                for (size_t i = 0; i < in_n; i++)
-                    /* trial 2: mostly near-constant values, some outliers */
-                    a[i] = b[i] = trial == 2 && rnd() % 4 ? (uint8_t)rnd_in(124, 132) : (uint8_t)rnd();
-                CHECK(amsel_model_run(mr) == AMSEL_OK);
-                CHECK(amsel_model_run(mf) == AMSEL_OK);
-            } else if (img) {
-                amsel_class_score tr[5], tf[5];
-                CHECK(amsel_model_classify(mr, img, AMSEL_DEFAULT_CROP, 5, tr, NULL, NULL) == AMSEL_OK);
-                CHECK(amsel_model_classify(mf, img, AMSEL_DEFAULT_CROP, 5, tf, NULL, NULL) == AMSEL_OK);
-                CHECK_EQ_INT(tr[0].cls, tf[0].cls);
-            }
-            if (memcmp(amsel_model_output(mr), amsel_model_output(mf), (size_t)info.num_outputs)) {
-                fprintf(stderr, "%s: outputs differ (input %d)\n", models[k], trial);
-                check_failures++;
-                same = 0;
-            }
-        }
-        printf("%s: %d operators on fast, outputs %s\n", models[k], count_fast(mf),
-               same ? "identical" : "DIFFER");
-        amsel_model_destroy(mr);
-        amsel_model_destroy(mf);
+        compare_model(ref_ctx, fast_ctxs, path, models[k], img);
     }
     amsel_image_destroy(img);
 }
@@ -307,9 +356,18 @@ int main(void)
         printf("skip: this CPU has no AVX-512 VNNI\n");
         return 77;
     }
-    amsel_ctx *ref_ctx, *fast_ctx;
+    amsel_ctx *ref_ctx, *fast_ctx, *fast_ctxs[NFAST];
     if (amsel_ctx_create(&ref_ctx) || amsel_ctx_create(&fast_ctx))
         return 1;
+    for (int f = 0; f < NFAST; f++) {
+        if (amsel_ctx_create(&fast_ctxs[f]))
+            return 1;
+        CHECK(amsel_ctx_set_backend(fast_ctxs[f], "fast") == AMSEL_OK);
+        CHECK(amsel_ctx_set_threads(fast_ctxs[f], f + 1) == AMSEL_OK);
+        CHECK_EQ_INT(amsel_ctx_get_threads(fast_ctxs[f]), f + 1);
+    }
+    CHECK(amsel_ctx_set_threads(fast_ctx, -1) == AMSEL_ERR_INVALID_ARG);
+    CHECK(amsel_ctx_set_threads(fast_ctx, 100000) == AMSEL_ERR_INVALID_ARG);
     CHECK(amsel_ctx_set_backend(ref_ctx, "ref") == AMSEL_OK);
     CHECK(amsel_ctx_set_backend(fast_ctx, "fast") == AMSEL_OK);
     CHECK(!strcmp(amsel_ctx_get_backend(fast_ctx), "fast"));
@@ -320,10 +378,12 @@ int main(void)
     test_lut();
     const char *data = check_data_dir();
     if (data)
-        test_models(ref_ctx, fast_ctx, data);
+        test_models(ref_ctx, fast_ctxs, data);
     else
         printf("AMSEL_DATA not set: model parity skipped\n");
     amsel_ctx_destroy(ref_ctx);
     amsel_ctx_destroy(fast_ctx);
+    for (int f = 0; f < NFAST; f++)
+        amsel_ctx_destroy(fast_ctxs[f]);
     return check_exit();
 }

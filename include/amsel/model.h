@@ -4,8 +4,11 @@
  * backend, quantization parameters precomputed, activation memory
  * planned) and then run any number of times without allocating. A model
  * that uses an operator or a type amsel does not support is refused at
- * load time with a message naming the operator. One model is not safe
- * to run from two threads at once. */
+ * load time with a message naming the operator. Large operators run on
+ * the context's threads (amsel_ctx_set_threads), with the same output
+ * for every thread count. One model is not safe to run from two threads
+ * at once; two models of one context may run on two threads at once
+ * (one model per thread). */
 #ifndef AMSEL_MODEL_H
 #define AMSEL_MODEL_H
 
@@ -55,6 +58,27 @@ const char *amsel_model_plan(const amsel_model *m);
 void *amsel_model_input(amsel_model *m);
 amsel_status amsel_model_run(amsel_model *m);
 const void *amsel_model_output(const amsel_model *m);
+
+/* Per-operator profile: runs the model once like amsel_model_run and
+ * adds the wall time of operator i in ms to op_ms[i] (num_operators
+ * entries, which the caller zeroes first). */
+amsel_status amsel_model_run_profiled(amsel_model *m, double *op_ms);
+
+/* What operator i (0 .. num_operators-1) is, for per-operator reports. */
+typedef struct amsel_op_info {
+    char op[24];            /* "CONV_2D", ... */
+    char backend[12];       /* "fast", "reference" */
+    int out_h, out_w, out_c, in_c;
+    int kh, kw, stride;     /* convolutions; 0 otherwise */
+    uint64_t macs;
+} amsel_op_info;
+amsel_status amsel_model_op_info(const amsel_model *m, int i, amsel_op_info *info);
+
+/* The machine's dense-convolution ceiling for efficiency ratios: the
+ * median GMAC/s over runs of a large dense 1x1 uint8 convolution
+ * (28x28x512 -> 512, 205 M MACs) through the fast kernels on the
+ * context's threads. AMSEL_ERR_UNSUPPORTED on CPUs without them. */
+amsel_status amsel_ceiling_gmacs(amsel_ctx *ctx, int runs, double *gmacs);
 
 /* One ranked answer. class is the ImageNet class 0..999 in sorted-wnid
  * order (output - 1 for models with a background output, which is

@@ -62,6 +62,23 @@ amsel_status amsel_ctx_set_backend(amsel_ctx *ctx, const char *name);
 /* "auto", "fast" or "ref": the current choice. */
 const char *amsel_ctx_get_backend(const amsel_ctx *ctx);
 
+/* Threads that models of this context run on: n >= 1, or 0 for every
+ * online core (the default). The context owns one pool of n - 1 worker
+ * threads, shared by all of its models; one operator is split among the
+ * threads (by output rows, pixels or channels), so the outputs are
+ * bit-identical for every thread count. Set it before loading models:
+ * a model uses at most the thread count of the context when it was
+ * loaded. Not while a model of this context is running.
+ *
+ * Threads and models: running two models of one context at the same time
+ * from two threads (one model per thread) is allowed; while one of them
+ * holds the pool the other runs on its own thread only. One model must
+ * not run on two threads at once. n out of range is
+ * AMSEL_ERR_INVALID_ARG; threads that cannot be started AMSEL_ERR_NOMEM. */
+amsel_status amsel_ctx_set_threads(amsel_ctx *ctx, int n);
+/* The resolved thread count (0 is reported as the number of cores). */
+int amsel_ctx_get_threads(const amsel_ctx *ctx);
+
 /* Message of the last failure on this context ("" if none). The pointer
  * stays valid until the next call that fails on this context. */
 const char *amsel_last_error(const amsel_ctx *ctx);

@@ -1,12 +1,14 @@
 /* Context: per-handle error message, allocator hook and limits. */
 #include "core/ctx.h"
 #include "backend/fast/fast_kernels.h"
+#include "core/pool.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void *default_alloc(void *user, void *ptr, size_t size)
 {
@@ -64,8 +66,50 @@ amsel_status amsel_ctx_create(amsel_ctx **out)
 
 void amsel_ctx_destroy(amsel_ctx *ctx)
 {
-    if (ctx)
+    if (ctx) {
+        am_pool_destroy(ctx, ctx->pool);
         ctx->alloc(ctx->alloc_user, ctx, 0);
+    }
+}
+
+enum { MAX_THREADS = 256 };
+
+int am_ctx_threads(const amsel_ctx *ctx)
+{
+    if (ctx->threads > 0)
+        return ctx->threads;
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+struct am_pool *am_ctx_pool(amsel_ctx *ctx)
+{
+    const int n = am_ctx_threads(ctx);
+    if (ctx->pool && am_pool_threads(ctx->pool) == n)
+        return ctx->pool;
+    am_pool_destroy(ctx, ctx->pool);
+    ctx->pool = n > 1 ? am_pool_create(ctx, n) : NULL;
+    return ctx->pool;
+}
+
+amsel_status amsel_ctx_set_threads(amsel_ctx *ctx, int n)
+{
+    if (!ctx)
+        return AMSEL_ERR_INVALID_ARG;
+    if (n < 0 || n > MAX_THREADS)
+        return am_fail(ctx, AMSEL_ERR_INVALID_ARG,
+                       "threads: expected 0 (all cores) to %d, got %d", MAX_THREADS, n);
+    ctx->threads = n;
+    if (n > 1 && !am_ctx_pool(ctx))
+        return am_fail(ctx, AMSEL_ERR_NOMEM, "cannot start %d threads", n);
+    if (n == 1)
+        am_ctx_pool(ctx); /* stops the workers */
+    return AMSEL_OK;
+}
+
+int amsel_ctx_get_threads(const amsel_ctx *ctx)
+{
+    return ctx ? am_ctx_threads(ctx) : 1;
 }
 
 void amsel_ctx_set_limits(amsel_ctx *ctx, const amsel_limits *l)

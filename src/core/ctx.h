@@ -16,11 +16,20 @@ struct amsel_ctx {
     void *alloc_user;
     amsel_limits limits;
     int backend;          /* AM_BACKEND_*: which backends claim nodes at load */
+    int threads;          /* amsel_ctx_set_threads: 0 = all online cores */
+    struct am_pool *pool; /* created on first need (am_ctx_pool), NULL for 1 thread */
     char msg[512];
 };
 
 /* amsel_ctx_set_backend's choices (auto is the zeroed default). */
 enum { AM_BACKEND_AUTO = 0, AM_BACKEND_REF = 1, AM_BACKEND_FAST = 2 };
+
+/* The number of threads models of ctx run on (threads resolved). */
+int am_ctx_threads(const amsel_ctx *ctx);
+/* The context's pool, created on first use (NULL: run on one thread,
+ * also when threads cannot be started). Not thread-safe: called where
+ * the context is used, at model load. */
+struct am_pool *am_ctx_pool(amsel_ctx *ctx);
 
 /* Formats the message, keeps it in ctx (if ctx is not NULL), returns s. */
 amsel_status am_fail(amsel_ctx *ctx, amsel_status s, const char *fmt, ...)

@@ -18,6 +18,9 @@ typedef struct am_node am_node;
 /* t[i] is the memory of tensor i (activations in the arena, constants in
  * the file). */
 typedef void (*am_run_fn)(const am_node *n, void *const *t);
+/* Part part of nparts of the node's work (disjoint outputs; together the
+ * same bytes as run), on thread thread (< g->max_parts: its scratch). */
+typedef void (*am_part_fn)(const am_node *n, void *const *t, int part, int nparts, int thread);
 
 typedef struct am_tensor_info {
     am_shape shape;       /* the last four dimensions, leading ones padded with 1 */
@@ -35,6 +38,7 @@ struct am_node {
     int op_index;         /* position in the file */
     const char *backend;  /* name of the backend that runs it */
     am_run_fn run;
+    am_part_fn run_part;  /* set where splitting pays (large operators), else NULL */
     int ninputs;
     int in[2];            /* activation or constant inputs (tensor indices) */
     int out;
@@ -65,13 +69,19 @@ typedef struct am_graph {
     size_t arena_bytes;
     uint8_t *arena;
     void **tptr;               /* [tfl.ntensors] resolved tensor memory */
+    int max_parts;             /* threads of the context at load: scratch for this many */
 } am_graph;
 
 /* Validates tfl (taken over by the graph) and lowers it to nodes. */
 amsel_status am_graph_build(amsel_ctx *ctx, const char *name, am_graph *g);
 /* Plans activation memory and allocates the arena. */
 amsel_status am_graph_plan(amsel_ctx *ctx, am_graph *g);
-void am_graph_run(const am_graph *g);
+/* Runs every node, splitting the large ones among the pool's threads
+ * (pool NULL: this thread only). */
+struct am_pool;
+void am_graph_run(const am_graph *g, struct am_pool *pool);
+/* The same, adding each node's wall time in ms to op_ms[node]. */
+void am_graph_run_timed(const am_graph *g, struct am_pool *pool, double *op_ms);
 void am_graph_free(amsel_ctx *ctx, am_graph *g);
 
 #endif

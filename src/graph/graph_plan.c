@@ -1,4 +1,4 @@
-/* Activation memory planning, backend assignment, running and freeing.
+/* Activation memory planning, backend assignment and freeing.
  *
  * Planning is TFLite's "greedy by size": tensors sorted by size, largest
  * first, each placed at the lowest offset that does not overlap a tensor
@@ -90,12 +90,13 @@ amsel_status am_graph_plan(amsel_ctx *ctx, am_graph *g)
         else if (t->first != -2)
             g->tptr[i] = base + t->offset;
     }
+    g->max_parts = am_ctx_threads(ctx);
     for (int i = 0; i < g->nnodes; i++) {
         am_node *n = &g->nodes[i];
         for (size_t k = 0; k < NBACKENDS && !n->run; k++) {
             int r = backends[k]->claim(ctx, g, n);
-            if (r < 0)
-                return AMSEL_ERR_UNSUPPORTED;
+            if (r < 0) /* message in ctx; a claim fails only for memory */
+                return AMSEL_ERR_NOMEM;
             if (r > 0)
                 n->backend = backends[k]->name;
         }
@@ -103,12 +104,6 @@ amsel_status am_graph_plan(amsel_ctx *ctx, am_graph *g)
             return am_fail(ctx, AMSEL_ERR_UNSUPPORTED, "operator %d: no backend runs it", i);
     }
     return AMSEL_OK;
-}
-
-void am_graph_run(const am_graph *g)
-{
-    for (int i = 0; i < g->nnodes; i++)
-        g->nodes[i].run(&g->nodes[i], g->tptr);
 }
 
 void am_graph_free(amsel_ctx *ctx, am_graph *g)

@@ -164,6 +164,11 @@ amsel_status amsel_model_load(amsel_ctx *ctx, const char *path, amsel_model **ou
         (st = am_graph_build(ctx, path, &m->g)) || (st = am_graph_plan(ctx, &m->g)) ||
         (st = fill_info(m)) || (st = make_plan_text(m)))
         goto fail;
+    for (int i = 0; i < m->g.nnodes; i++)
+        if (m->g.nodes[i].run_part) {
+            am_ctx_pool(ctx); /* start the context's threads: this model can use them */
+            break;
+        }
     *out = m;
     return AMSEL_OK;
 fail:
@@ -196,7 +201,37 @@ void *amsel_model_input(amsel_model *m) { return m->g.tptr[m->g.tfl.input]; }
 
 amsel_status amsel_model_run(amsel_model *m)
 {
-    am_graph_run(&m->g);
+    am_graph_run(&m->g, m->ctx->pool);
+    return AMSEL_OK;
+}
+
+amsel_status amsel_model_run_profiled(amsel_model *m, double *op_ms)
+{
+    if (!m || !op_ms)
+        return AMSEL_ERR_INVALID_ARG;
+    am_graph_run_timed(&m->g, m->ctx->pool, op_ms);
+    return AMSEL_OK;
+}
+
+amsel_status amsel_model_op_info(const amsel_model *m, int i, amsel_op_info *info)
+{
+    if (!m || !info || i < 0 || i >= m->g.nnodes)
+        return AMSEL_ERR_INVALID_ARG;
+    const am_node *n = &m->g.nodes[i];
+    char buf[32];
+    memset(info, 0, sizeof *info);
+    snprintf(info->op, sizeof info->op, "%s", am_tfl_op_name(n->opcode, buf));
+    snprintf(info->backend, sizeof info->backend, "%s", n->backend);
+    info->out_h = n->out_shape.h;
+    info->out_w = n->out_shape.w;
+    info->out_c = n->out_shape.c;
+    info->in_c = n->in_shape[0].c;
+    if (n->opcode == TFL_CONV_2D || n->opcode == TFL_DEPTHWISE_CONV_2D) {
+        info->kh = n->kh;
+        info->kw = n->kw;
+        info->stride = n->p.conv.stride_h;
+    }
+    info->macs = n->macs;
     return AMSEL_OK;
 }
 
@@ -255,7 +290,7 @@ amsel_status amsel_model_classify(amsel_model *m, const amsel_image *img, float 
     if (st)
         return st;
     double t1 = am_now_ms();
-    am_graph_run(&m->g);
+    am_graph_run(&m->g, m->ctx->pool);
     double t2 = am_now_ms();
     if (pre_ms)
         *pre_ms = t1 - t0;

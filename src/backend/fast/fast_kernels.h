@@ -28,6 +28,15 @@ am_fast_conv *am_fast_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_p
                                   am_shape in, int kh, int kw, const void *weights,
                                   const int32_t *bias, am_shape out, int *nomem);
 void am_fast_conv_run(am_fast_conv *s, const void *input, void *output);
+/* The same with scratch for nthreads threads running parts at the same
+ * time with am_fast_conv_run_part: part 0 .. nparts-1 (any count) are
+ * disjoint output rows or pixels, together the same bytes as
+ * am_fast_conv_run; thread (< nthreads) picks the scratch. */
+am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_conv_params *p,
+                                      am_shape in, int kh, int kw, const void *weights,
+                                      const int32_t *bias, am_shape out, int nthreads, int *nomem);
+void am_fast_conv_run_part(am_fast_conv *s, const void *input, void *output, int part,
+                           int nparts, int thread);
 void am_fast_conv_destroy(amsel_ctx *ctx, am_fast_conv *s); /* NULL is harmless */
 
 /* ADD and MUL, bit-exact with am_ref_add / am_ref_mul, for inputs of the

@@ -1,0 +1,194 @@
+/* DEPTHWISE_CONV_2D (depth multiplier 1) on AVX-512, bit-exact with
+ * am_ref_depthwise_conv2d: 32 channels at a time as int16, two taps per
+ * VPDPWSSD (int16 pairs (x_t, x_t+1) times (w'_t, w'_t+1), w' = w +
+ * w_offset); xo * sum w' is folded into the per-channel constant. Pixels
+ * whose window lies inside the image run along the row, one 32-channel
+ * block at a time with its constants in registers and fixed tap offsets
+ * (3x3 and 5x5 unrolled); border pixels read a buffer of the input zero
+ * point for their outside taps. Threads split the output rows. */
+#include "fast_internal.h"
+
+#if AM_FAST_X86
+
+AM_INL __m512i load_x32(const uint8_t *p, int full, __mmask32 m, int act_signed)
+{
+    const __m256i b = full ? _mm256_loadu_si256((const __m256i *)(const void *)p)
+                           : _mm256_maskz_loadu_epi8(m, p);
+    return act_signed ? _mm512_cvtepi8_epi16(b) : _mm512_cvtepu8_epi16(b);
+}
+
+/* The 32 channels from c of one output pixel: tap t reads tp[t] + c;
+ * odd tap counts pair the last tap with a weight of 0. Weights and
+ * constants in the wp32 / *_p lane order (see struct am_fast_conv). */
+AM_INL void dw32_acc(const am_fast_conv *s, const uint8_t *const *tp, int npair, int c,
+                     int full, __mmask32 m, int act_signed, __m512i *lo, __m512i *hi)
+{
+    const int32_t *w = s->wp32 + c;
+    const int ocp32 = s->ocp32;
+#pragma GCC unroll 13
+    for (int j = 0; j < npair; j++, w += ocp32) {
+        const __m512i x0 = load_x32(tp[2 * j] + c, full, m, act_signed);
+        const __m512i x1 = load_x32(tp[2 * j + 1] + c, full, m, act_signed);
+        *lo = _mm512_dpwssd_epi32(*lo, _mm512_unpacklo_epi16(x0, x1), _mm512_load_si512(w));
+        *hi = _mm512_dpwssd_epi32(*hi, _mm512_unpackhi_epi16(x0, x1), _mm512_load_si512(w + 16));
+    }
+}
+
+/* The same for a window inside the image: tap t reads base + toff[t] + c. */
+AM_INL void dw32_acc_in(const am_fast_conv *s, const uint8_t *base, const int32_t *toff, int npair,
+                        int c, int full, __mmask32 m, int act_signed, __m512i *lo, __m512i *hi)
+{
+    const int32_t *w = s->wp32 + c;
+    const int ocp32 = s->ocp32;
+    base += c;
+#pragma GCC unroll 13
+    for (int j = 0; j < npair; j++, w += ocp32) {
+        const __m512i x0 = load_x32(base + toff[2 * j], full, m, act_signed);
+        const __m512i x1 = load_x32(base + toff[2 * j + 1], full, m, act_signed);
+        *lo = _mm512_dpwssd_epi32(*lo, _mm512_unpacklo_epi16(x0, x1), _mm512_load_si512(w));
+        *hi = _mm512_dpwssd_epi32(*hi, _mm512_unpackhi_epi16(x0, x1), _mm512_load_si512(w + 16));
+    }
+}
+
+/* Requantizes lo/hi (lane order) and stores 32 channels in channel order:
+ * VPACKSSDW interleaves per 128-bit lane, which the lane order undoes. */
+AM_INL void dw32_store(const rqc *ql, const rqc *qh, __m512i lo, __m512i hi, __m512i vmin,
+                       __m512i vmax, __mmask32 m, int simple, uint8_t *o)
+{
+    lo = rqc_apply(ql, lo, simple);
+    hi = rqc_apply(qh, hi, simple);
+    __m512i v = _mm512_packs_epi32(lo, hi);
+    v = _mm512_min_epi16(_mm512_max_epi16(v, vmin), vmax);
+    if (m == ~(__mmask32)0)
+        _mm256_storeu_si256((__m256i *)(void *)o, _mm512_cvtepi16_epi8(v));
+    else
+        _mm256_mask_storeu_epi8(o, m, _mm512_cvtepi16_epi8(v));
+}
+
+/* One channel block along the interior [ox_lo, ox_hi) of a row. */
+AM_INL void dw_row_block(const am_fast_conv *s, const uint8_t *row, uint8_t *orow, const int32_t *toff,
+                         int npair, int c, int full, int ox_lo, int ox_hi, int act_signed,
+                         int simple)
+{
+    const int c_n = s->out.c, step = s->p.stride_w * c_n;
+    const __mmask32 m = full ? ~(__mmask32)0 : (__mmask32)((1ull << (c_n - c)) - 1);
+    const __m512i cl = _mm512_load_si512(s->cconst_p + c);
+    const __m512i ch = _mm512_load_si512(s->cconst_p + c + 16);
+    const rqc ql = rqc_load(s, s->mult_p, s->modd_p, s->left_p, c);
+    const rqc qh = rqc_load(s, s->mult_p, s->modd_p, s->left_p, c + 16);
+    const __m512i vmin = _mm512_set1_epi16((short)s->p.act_min);
+    const __m512i vmax = _mm512_set1_epi16((short)s->p.act_max);
+    const uint8_t *base = row + (ptrdiff_t)(ox_lo * s->p.stride_w - s->p.pad_left) * c_n;
+    uint8_t *o = orow + (size_t)ox_lo * c_n + c;
+    for (int ox = ox_lo; ox < ox_hi; ox++, base += step, o += c_n) {
+        __m512i lo = cl, hi = ch;
+        dw32_acc_in(s, base, toff, npair, c, full, m, act_signed, &lo, &hi);
+        dw32_store(&ql, &qh, lo, hi, vmin, vmax, m, simple, o);
+    }
+}
+
+/* One output pixel of any position: taps outside the image read zbuf
+ * (the input zero point, whose x + in_offset is 0). */
+AM_INL void dw_pixel(const am_fast_conv *s, const uint8_t *in, int b, int oy, int ox,
+                     int act_signed, uint8_t *out)
+{
+    const am_conv_params *p = &s->p;
+    const int c_n = s->out.c, kh = s->kh, kw = s->kw, taps = kh * kw;
+    const int iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const uint8_t *tp[DW_MAX_TAPS + 1];
+    const uint8_t *img = in + (size_t)b * s->in.h * s->in.w * c_n;
+    for (int t = 0; t < taps; t++) {
+        const int iy = iy0 + (t / kw) * p->dil_h, ix = ix0 + (t % kw) * p->dil_w;
+        tp[t] = iy >= 0 && iy < s->in.h && ix >= 0 && ix < s->in.w
+                    ? img + ((size_t)iy * s->in.w + ix) * c_n
+                    : s->zbuf;
+    }
+    tp[taps] = tp[taps - 1];
+    uint8_t *o = out + (((size_t)b * s->out.h + oy) * s->out.w + ox) * c_n;
+    const __m512i vmin = _mm512_set1_epi16((short)s->p.act_min);
+    const __m512i vmax = _mm512_set1_epi16((short)s->p.act_max);
+    for (int c = 0; c < c_n; c += 32) {
+        const int full = c + 32 <= c_n;
+        const __mmask32 m = full ? ~(__mmask32)0 : (__mmask32)((1ull << (c_n - c)) - 1);
+        __m512i lo = _mm512_load_si512(s->cconst_p + c);
+        __m512i hi = _mm512_load_si512(s->cconst_p + c + 16);
+        dw32_acc(s, tp, (taps + 1) / 2, c, full, m, act_signed, &lo, &hi);
+        const rqc ql = rqc_load(s, s->mult_p, s->modd_p, s->left_p, c);
+        const rqc qh = rqc_load(s, s->mult_p, s->modd_p, s->left_p, c + 16);
+        dw32_store(&ql, &qh, lo, hi, vmin, vmax, m, s->simple, o + c);
+    }
+}
+
+/* Output rows [r0, r1) (row r = image r / out.h, y r % out.h). Pixels
+ * whose window lies inside the image run channel block by channel block
+ * along the row, with the constants in registers and the tap offsets
+ * fixed (ntaps: a compile-time tap count, or 0); the rest take
+ * dw_pixel. */
+AM_INL void dw_rows(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1,
+                    int ntaps, int act_signed, int simple)
+{
+    const am_conv_params *p = &s->p;
+    const int c_n = s->out.c, kh = s->kh, kw = s->kw, taps = ntaps ? ntaps : kh * kw;
+    const int npair = (taps + 1) / 2, sw = p->stride_w, ow = s->out.w;
+    if (simple < 0)
+        simple = s->simple;
+    int32_t toff[DW_MAX_TAPS + 1];
+    for (int t = 0; t <= taps; t++)
+        toff[t] = s->tap_off[t];
+    int ox_lo = (p->pad_left + sw - 1) / sw;
+    const int span = (kw - 1) * p->dil_w;
+    int ox_hi = s->in.w - 1 - span + p->pad_left >= 0 ? (s->in.w - 1 - span + p->pad_left) / sw + 1
+                                                     : 0;
+    if (ox_hi > ow)
+        ox_hi = ow;
+    if (ox_lo > ox_hi)
+        ox_lo = ox_hi;
+    for (int r = r0; r < r1; r++) {
+        const int b = r / s->out.h, oy = r % s->out.h;
+        const int iy0 = oy * p->stride_h - p->pad_top;
+        if (iy0 < 0 || iy0 + (kh - 1) * p->dil_h >= s->in.h) {
+            for (int ox = 0; ox < ow; ox++)
+                dw_pixel(s, in, b, oy, ox, act_signed, out);
+            continue;
+        }
+        for (int ox = 0; ox < ox_lo; ox++)
+            dw_pixel(s, in, b, oy, ox, act_signed, out);
+        for (int ox = ox_hi; ox < ow; ox++)
+            dw_pixel(s, in, b, oy, ox, act_signed, out);
+        const uint8_t *row = in + (((size_t)b * s->in.h + iy0) * s->in.w) * c_n;
+        uint8_t *orow = out + (((size_t)b * s->out.h + oy) * ow) * c_n;
+        int c = 0;
+        for (; c + 32 <= c_n; c += 32)
+            dw_row_block(s, row, orow, toff, npair, c, 1, ox_lo, ox_hi, act_signed, simple);
+        if (c < c_n)
+            dw_row_block(s, row, orow, toff, npair, c, 0, ox_lo, ox_hi, act_signed, simple);
+    }
+}
+
+#define DW_RUN(NAME, NTAPS, SIGNED, SIMPLE)                                               \
+    AM_TGT static void NAME(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, \
+                            int r1)                                                       \
+    {                                                                                     \
+        dw_rows(s, in, out, r0, r1, NTAPS, SIGNED, SIMPLE);                               \
+    }
+DW_RUN(dw_any_u8, 0, 0, -1) /* simple -1: s->simple at run time */
+DW_RUN(dw_any_i8, 0, 1, -1)
+DW_RUN(dw_9_u8, 9, 0, 1)
+DW_RUN(dw_9_i8, 9, 1, 1)
+DW_RUN(dw_25_u8, 25, 0, 1)
+DW_RUN(dw_25_i8, 25, 1, 1)
+
+static int rq_simple(const am_fast_conv *s) { return s->simple; }
+
+void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1)
+{
+    const int taps = s->kh * s->kw, sgn = s->type == AM_I8;
+    if (taps == 9 && rq_simple(s))
+        (sgn ? dw_9_i8 : dw_9_u8)(s, in, out, r0, r1);
+    else if (taps == 25 && rq_simple(s))
+        (sgn ? dw_25_i8 : dw_25_u8)(s, in, out, r0, r1);
+    else
+        (sgn ? dw_any_i8 : dw_any_u8)(s, in, out, r0, r1);
+}
+
+#endif
