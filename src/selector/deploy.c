@@ -18,7 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A private context with the caller's allocator, limits and backend. */
+/* A private context with the caller's allocator, limits, backend and
+ * thread count. */
 static amsel_status sub_ctx(amsel_ctx *parent, amsel_ctx **out)
 {
     amsel_status st = amsel_ctx_create_with_alloc(parent->alloc, parent->alloc_user, out);
@@ -26,6 +27,7 @@ static amsel_status sub_ctx(amsel_ctx *parent, amsel_ctx **out)
         return am_fail(parent, st, "out of memory creating a context");
     (*out)->limits = parent->limits;
     (*out)->backend = parent->backend;
+    (*out)->threads = parent->threads; /* each model context has its own pool of that size */
     return AMSEL_OK;
 }
 

@@ -35,7 +35,9 @@ void cli_dataset_dirs(const char *data, const char *dataset, const char *images_
                       char *images_dir, size_t images_cap, char *synsets, size_t synsets_cap);
 
 /* A context using the named backend (--backend: auto, fast, ref; NULL =
- * auto). 0 after printing an error. */
+ * auto) and cli_threads threads (a command's --threads), else
+ * $AMSEL_THREADS, else all cores. 0 after printing an error. */
+extern int cli_threads;
 int cli_ctx_create(const char *backend, amsel_ctx **ctx);
 
 /* Strict number parsing; 0 on junk or out of range. */

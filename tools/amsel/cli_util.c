@@ -86,12 +86,24 @@ void cli_dataset_dirs(const char *data, const char *dataset, const char *images_
         snprintf(images_dir, images_cap, "%.*s", dlen, dir);
 }
 
+int cli_threads;
+
 int cli_ctx_create(const char *backend, amsel_ctx **ctx)
 {
     if (amsel_ctx_create(ctx) != AMSEL_OK) {
         cli_error("out of memory");
         return 0;
     }
+    const char *env = getenv("AMSEL_THREADS");
+    long t = cli_threads;
+    if (!t && env && *env && !cli_parse_int(env, 0, 256, &t)) {
+        cli_error("AMSEL_THREADS: expected 0..256, got '%s'", env);
+        amsel_ctx_destroy(*ctx);
+        *ctx = NULL;
+        return 0;
+    }
+    if (t > 0)
+        amsel_ctx_set_threads(*ctx, (int)t);
     if (amsel_ctx_set_backend(*ctx, backend ? backend : "auto") != AMSEL_OK) {
         cli_error("--backend: %s", amsel_last_error(*ctx));
         amsel_ctx_destroy(*ctx);

@@ -9,7 +9,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: amsel classify --model FILE [--top K] [--format tsv|json] [--crop F]\n"
-            "                      [--labels FILE] [--backend auto|fast|ref] [--data DIR] IMAGE...\n"
+            "                      [--labels FILE] [--backend auto|fast|ref] [--threads N] [--data DIR] IMAGE...\n"
             "       amsel classify --selector FILE [--models DIR] [--timing] [--top K] IMAGE...\n\n"
             "Prints, per image, the top K ImageNet classes (0..999, sorted-wnid order) with\n"
             "their probability. TSV columns: image rank class score label.\n"
@@ -104,7 +104,7 @@ int cmd_classify(int argc, char **argv)
         {"model", required_argument, 0, 'm'}, {"top", required_argument, 0, 'k'},
         {"format", required_argument, 0, 'f'}, {"crop", required_argument, 0, 'c'},
         {"labels", required_argument, 0, 'l'}, {"data", required_argument, 0, 'd'},
-        {"backend", required_argument, 0, 'B'}, {"help", no_argument, 0, 'h'},
+        {"backend", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'J'}, {"help", no_argument, 0, 'h'},
         {"selector", required_argument, 0, 'S'}, {"models", required_argument, 0, 'M'},
         {"timing", no_argument, 0, 'T'}, {0, 0, 0, 0}};
     const char *model_arg = NULL, *labels_arg = NULL, *data_opt = NULL, *backend = NULL;
@@ -140,6 +140,10 @@ int cmd_classify(int argc, char **argv)
         case 'T': timing = 1; break;
         case 'l': labels_arg = optarg; break;
         case 'd': data_opt = optarg; break;
+        case 'J':
+            if (!cli_opt_int("threads", "0..256 (0: all cores)", 0, 256, &cli_threads))
+                return EXIT_USAGE;
+            break;
         case 'B': backend = optarg; break;
         case 'h': help(stdout); return 0;
         default: help(stderr); return EXIT_USAGE;

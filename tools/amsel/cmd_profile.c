@@ -21,7 +21,7 @@ static void help(FILE *f)
     fprintf(f,
             "usage: amsel profile --models FILE[,FILE...]|DIR --dataset LABELS -o CSV\n"
             "                     [--images DIR] [--limit N] [--shard I/N] [--resume]\n"
-            "                     [--crop F] [--skip-bad] [--data DIR] [--backend auto|fast|ref]\n\n"
+            "                     [--crop F] [--skip-bad] [--data DIR] [--backend auto|fast|ref] [--threads N]\n\n"
             "Runs every model on every image of LABELS ('FILE CLASS' per line, CLASS 0..999\n"
             "or a wnid) and writes one CSV row per image and model:\n"
             "  image,class,model,top5,top5_scores,correct1,correct5,score1,score_true,\n"
@@ -67,7 +67,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"images", required_argument, 0, 'i'}, {"limit", required_argument, 0, 'n'},
         {"crop", required_argument, 0, 'c'},   {"skip-bad", no_argument, 0, 'b'},
         {"data", required_argument, 0, 'd'},   {"output", required_argument, 0, 'o'},
-        {"backend", required_argument, 0, 'B'}, {"shard", required_argument, 0, 'S'},
+        {"backend", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'J'}, {"shard", required_argument, 0, 'S'},
         {"resume", no_argument, 0, 'r'},       {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -101,6 +101,10 @@ static int parse_args(int argc, char **argv, options *o)
         case 'r': o->resume = 1; break;
         case 'd': o->data = optarg; break;
         case 'o': o->out = optarg; break;
+        case 'J':
+            if (!cli_opt_int("threads", "0..256 (0: all cores)", 0, 256, &cli_threads))
+                return EXIT_USAGE;
+            break;
         case 'B': o->backend = optarg; break;
         case 'h': help(stdout); return -1;
         default: help(stderr); return EXIT_USAGE;

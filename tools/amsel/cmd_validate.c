@@ -13,7 +13,7 @@ static void help(FILE *f)
     fprintf(f,
             "usage: amsel validate --selector FILE --dataset LABELS [--images DIR]\n"
             "                      [--models DIR] [--reference MODEL|none] [--limit N]\n"
-            "                      [--profile CSV [--features CSV]]\n"
+            "                      [--profile CSV [--features CSV]] [--threads N]\n"
             "                      [--data DIR] [-o PER_IMAGE.csv]\n\n"
             "Decodes each image of the dataset, runs the selector on it (features,\n"
             "premodel, models: amsel_selector_classify) and reports top-1/top-5, the mean\n"
@@ -68,7 +68,7 @@ int cmd_validate(int argc, char **argv)
         {"limit", required_argument, 0, 'n'},    {"data", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},   {"help", no_argument, 0, 'h'},
         {"reference", required_argument, 0, 'r'}, {"profile", required_argument, 0, 'p'},
-        {"features", required_argument, 0, 'F'},
+        {"features", required_argument, 0, 'F'}, {"threads", required_argument, 0, 'J'},
         {0, 0, 0, 0}};
     const char *sel_path = NULL, *dataset_path = NULL, *images_arg = NULL, *models_arg = NULL;
     const char *data_opt = NULL, *out_path = NULL, *ref_arg = NULL, *prof_path = NULL;
@@ -86,6 +86,10 @@ int cmd_validate(int argc, char **argv)
         case 'r': ref_arg = optarg; break;
         case 'p': prof_path = optarg; break;
         case 'F': feat_path = optarg; break;
+        case 'J':
+            if (!cli_opt_int("threads", "0..256 (0: all cores)", 0, 256, &cli_threads))
+                return EXIT_USAGE;
+            break;
         case 'n':
             if (!cli_parse_int(optarg, 1, 100000000, &limit)) {
                 cli_error("--limit: expected a positive number, got '%s'", optarg);
@@ -121,10 +125,8 @@ int cmd_validate(int argc, char **argv)
     amsel_dataset *ds = NULL;
     amsel_selector *sel = NULL;
     cli_outfile out = {0};
-    if (amsel_ctx_create(&ctx) != AMSEL_OK) {
-        cli_error("out of memory");
+    if (!cli_ctx_create(NULL, &ctx))
         return 1;
-    }
     if (amsel_dataset_load(ctx, dataset_path, synsets, &ds) != AMSEL_OK ||
         amsel_selector_open(ctx, sel_path, models_arg ? models_arg : models_dir, &sel) != AMSEL_OK) {
         cli_error("%s", amsel_last_error(ctx));
