@@ -6,6 +6,8 @@
 #   report -> the chosen selector trained on all images -> run live, against
 #   the most accurate model, on the same images and on 82 images it never
 #   saw (original sizes) -> the bundled photos classified by the selector.
+# Models run on one thread (as the engine's speed table), so latencies
+# and speed-ups are comparable run to run on a shared machine.
 # Options: DEMO_IMAGES=N (default 1300, the whole validation set);
 # SKIP_DEPS=1; delete out/profile.csv to profile again.
 set -euo pipefail
@@ -29,7 +31,7 @@ if [ -s out/profile.csv ] && [ "$(cat out/profile.n 2>/dev/null)" = "$n" ]; then
     echo "== amsel profile: cached out/profile.csv ($n images; delete it to profile again)"
 else
     echo "== amsel profile: 8 models x $n validation images (progress on stderr)"
-    $A profile --models "$AMSEL_DATA/models/imagenet" --dataset "$VAL" --limit "$n" \
+    $A profile --threads 1 --models "$AMSEL_DATA/models/imagenet" --dataset "$VAL" --limit "$n" \
         -o out/profile.csv | column -t -s $'\t'
     echo "$n" > out/profile.n
 fi
@@ -42,10 +44,11 @@ $A train --profile out/profile.csv --features out/features.csv \
     --json out/eval.json --html out/report.html -o out/selector.json
 echo
 echo "== amsel validate: the selector live on the same $n images, against the most accurate model"
-$A validate --selector out/selector.json --dataset "$VAL" --limit "$n"
+$A validate --threads 1 --selector out/selector.json --dataset "$VAL" --limit "$n" \
+    --profile out/profile.csv --features out/features.csv
 echo
 echo "== amsel validate: on 82 validation images it never saw, at their original sizes"
-$A validate --selector out/selector.json --dataset "$NATIVE"
+$A validate --threads 1 --selector out/selector.json --dataset "$NATIVE"
 echo
 echo "== amsel classify --selector: the bundled photos"
 $A classify --selector out/selector.json --top 1 "$AMSEL_DATA"/images/*.jpg \

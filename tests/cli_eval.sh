@@ -23,13 +23,13 @@ fi
     || fail "eval failed: $(cat "$T/eval.err")"
 grep -q "^Algorithm 1 on all 60 images" "$T/eval.out" || fail "no Algorithm 1 steps"
 grep -qE "^  step 1: .* optimal " "$T/eval.out" || fail "no first Algorithm 1 step"
-# The table: a header, oracle, Algorithm 1, six cascades, three models.
-awk '/^policy /{on=1; next} on && NF==0 {exit} on {n++} END {exit n != 11}' "$T/eval.out" \
-    || { fail "table does not have 11 rows"; cat "$T/eval.out" >&2; }
+# The table: a header, oracle, Algorithm 1, eight cascades, three models.
+awk '/^policy /{on=1; next} on && NF==0 {exit} on {n++} END {exit n != 13}' "$T/eval.out" \
+    || { fail "table does not have 13 rows"; cat "$T/eval.out" >&2; }
 [ "$(grep -c '(reference)$' "$T/eval.out")" -eq 1 ] || fail "no single reference row"
 grep -qE '^oracle +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0\.000 +[0-9.]+x +1\.00 ' "$T/eval.out" || fail "oracle row shape"
 grep -qE '^recommended \(cheapest at least as accurate' "$T/eval.out" || fail "no recommendation"
-[ "$(wc -l < "$T/eval.csv")" -eq 12 ] || fail "eval CSV rows"
+[ "$(wc -l < "$T/eval.csv")" -eq 14 ] || fail "eval CSV rows"
 awk -F, 'NR > 1 && (NF != 19 || $3 < 0 || $3 > 100 || $5 <= 0) {bad = 1} END {exit bad}' "$T/eval.csv" \
     || fail "eval CSV fields"
 # Deterministic: same seed, same table.

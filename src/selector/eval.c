@@ -56,8 +56,8 @@ static amsel_status make_specs(amsel_ctx *ctx, amsel_eval *e, int have_features)
     char name[64];
     e->spec_oracle = add_spec(e, AM_POL_SINGLE, "oracle");
     e->spec_alg1 = add_spec(e, AM_POL_SINGLE, "alg1 subset + oracle choice");
-    static const struct { int combine, confidence; const char *suffix; } casc[] = {
-        {0, 0, ""}, {1, 0, " avg"}, {1, 1, " avg margin"}};
+    static const struct { int combine, confidence, end_best; const char *suffix; } casc[] = {
+        {0, 0, 0, ""}, {1, 0, 0, " avg"}, {1, 1, 0, " avg margin"}, {1, 1, 1, " avg margin to best"}};
     for (size_t c = 0; c < sizeof casc / sizeof casc[0]; c++)
         for (int big = 0; big < 2; big++) {
             int maxs = big ? o->max_stages : (o->max_stages < 2 ? o->max_stages : 2);
@@ -68,6 +68,7 @@ static amsel_status make_specs(amsel_ctx *ctx, amsel_eval *e, int have_features)
             e->spec[q].max_stages = maxs;
             e->spec[q].combine = casc[c].combine;
             e->spec[q].confidence = casc[c].confidence;
+            e->spec[q].end_best = casc[c].end_best;
         }
     if (have_features) {
         char list[sizeof o->premodels], *save = NULL;

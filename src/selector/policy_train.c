@@ -28,8 +28,10 @@ amsel_status am_fold_facts_make(amsel_ctx *ctx, const am_train_data *d, const in
         int hits = 0;
         for (int k = 0; k < ntrain; k++)
             hits += amsel_profile_correct(p, train[k], m, d->obj);
-        if (100.0 * hits / ntrain > f->best_single)
+        if (100.0 * hits / ntrain > f->best_single) {
             f->best_single = 100.0 * hits / ntrain;
+            f->best_model = m;
+        }
     }
     int chosen[AMSEL_PROFILE_MAX_MODELS], nchosen, in[AMSEL_PROFILE_MAX_MODELS] = {0};
     amsel_status st = amsel_subset_select(ctx, p, train, ntrain, d->obj, theta, chosen, &nchosen,
@@ -70,6 +72,14 @@ static amsel_status train_cascade(amsel_ctx *ctx, const am_train_data *d, const 
         int models[AMSEL_CASCADE_MAX], n = 0;
         if (__builtin_popcountl(mask) > maxs)
             continue;
+        if (s->end_best) { /* the best model must be in it, and the costliest */
+            int last = -1;
+            for (int r = 0; r < M; r++)
+                if (mask >> f->order[r] & 1ul)
+                    last = f->order[r];
+            if (last != f->best_model)
+                continue;
+        }
         for (int r = 0; r < M; r++)
             if (mask >> f->order[r] & 1ul)
                 models[n++] = f->order[r];

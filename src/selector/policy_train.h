@@ -22,6 +22,7 @@ typedef struct am_policy_spec {
     char name[64];
     int model;                    /* single: the profile model */
     int max_stages;               /* cascade, hybrid: subsets of 1..max_stages models */
+    int end_best;                 /* cascade, hybrid: only subsets ending with the best model */
     int combine, confidence;      /* cascade, hybrid */
     double margin;                /* cascade target = best single's training accuracy + margin */
     int grid;                     /* threshold quantiles */
@@ -34,6 +35,7 @@ typedef struct am_policy_spec {
 typedef struct am_fold_facts {
     int order[AMSEL_PROFILE_MAX_MODELS];   /* models by mean cost on the training images */
     double best_single;                    /* best single model's training accuracy, % */
+    int best_model;                        /* that model */
     int subset[AMSEL_PROFILE_MAX_MODELS];  /* Algorithm 1's choice, in cost order */
     int nsubset;
     int feats[AMSEL_FEATURES_MAX];         /* feature columns the premodels use */
