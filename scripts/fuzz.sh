@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 secs="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_tflite fuzz_image fuzz_dataset fuzz_profile_csv)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_tflite fuzz_image fuzz_dataset fuzz_profile_csv
+    fuzz_feature_table fuzz_selector fuzz_premodel_json)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DAMSEL_FUZZ=ON >/dev/null
@@ -24,7 +25,11 @@ for t in "${targets[@]}"; do
     log="build-fuzz/$t.log"
     seeds=("tests/fuzz_corpus/$t")
     maxlen=65536
+    timeout=10
     if [ "$t" = fuzz_tflite ]; then
+        # A valid model runs the reference kernels under ASan and coverage:
+        # seconds for the larger seeds on a busy machine, not a hang.
+        timeout=60
         # The shared models under 2 MB seed the TFLite target from outside
         # the repository (they are not copied into tests/fuzz_corpus).
         maxlen=$((2 << 20))
@@ -35,7 +40,7 @@ for t in "${targets[@]}"; do
     fi
     echo "== $t (${secs}s)"
     if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        "build-fuzz/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len="$maxlen" \
+        "build-fuzz/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout="$timeout" -max_len="$maxlen" \
         -print_final_stats=1 -artifact_prefix="$crashes/" \
         "$corpus" "${seeds[@]}" >"$log" 2>&1; then
         echo "   FAILED: see $log and $crashes/"
