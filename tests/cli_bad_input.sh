@@ -74,4 +74,12 @@ grep -q "1 image(s) skipped" "$T/err" || fail "--skip-bad count"
 printf 'a.jpg n01818515\n' > "$T/ds/wnid_ok.txt"
 "$AMSEL" profile --models "$M" --dataset "$T/ds/wnid_ok.txt" -o "$T/w.csv" >/dev/null 2>&1 || fail "wnid dataset"
 grep -q '^a.jpg,88,' "$T/w.csv" || fail "wnid n01818515 should be class 88"
+
+# Input limits from the environment (issue 6): over a limit is a clear error.
+AMSEL_MAX_IMAGE_PIXELS=10000 expect_fail 1 "parrot.jpg: JPEG image is 512x929, over the limit of 10000 pixels" \
+    "$AMSEL" classify --model "$M" "$IMG"
+AMSEL_MAX_MODEL_BYTES=1000 expect_fail 1 "over the limit of 1000" "$AMSEL" classify --model "$M" "$IMG"
+AMSEL_MAX_FILE_BYTES=10 expect_fail 1 "wnid_ok.txt: file is [0-9]+ bytes, over the limit of 10" \
+    "$AMSEL" features --dataset "$T/ds/wnid_ok.txt" -o "$T/x.csv"
+AMSEL_MAX_IMAGE_PIXELS=lots expect_fail 1 "AMSEL_MAX_IMAGE_PIXELS: expected" "$AMSEL" classify --model "$M" "$IMG"
 finish

@@ -36,7 +36,9 @@ void cli_dataset_dirs(const char *data, const char *dataset, const char *images_
 
 /* A context using the named backend (--backend: auto, fast, ref; NULL =
  * auto) and cli_threads threads (a command's --threads), else
- * $AMSEL_THREADS, else all cores. 0 after printing an error. */
+ * $AMSEL_THREADS, else all cores; the input limits from
+ * $AMSEL_MAX_IMAGE_PIXELS, $AMSEL_MAX_FILE_BYTES, $AMSEL_MAX_MODEL_BYTES
+ * (else the library's defaults). 0 after printing an error. */
 extern int cli_threads;
 int cli_ctx_create(const char *backend, amsel_ctx **ctx);
 

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,10 +89,39 @@ void cli_dataset_dirs(const char *data, const char *dataset, const char *images_
 
 int cli_threads;
 
+/* Limits on hostile input from the environment (0 or unset: the
+ * library's default). */
+static int env_limits(amsel_ctx *ctx)
+{
+    static const struct { const char *name; size_t off; } vars[] = {
+        {"AMSEL_MAX_IMAGE_PIXELS", offsetof(amsel_limits, max_image_pixels)},
+        {"AMSEL_MAX_FILE_BYTES", offsetof(amsel_limits, max_file_bytes)},
+        {"AMSEL_MAX_MODEL_BYTES", offsetof(amsel_limits, max_model_bytes)}};
+    amsel_limits l;
+    amsel_ctx_get_limits(ctx, &l);
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i].name);
+        long n;
+        if (!v || !*v)
+            continue;
+        if (!cli_parse_int(v, 0, 2147483647L, &n))
+            return cli_error("%s: expected a number of bytes/pixels, got '%s'", vars[i].name, v), 0;
+        if (n > 0)
+            *(size_t *)((char *)&l + vars[i].off) = (size_t)n;
+    }
+    amsel_ctx_set_limits(ctx, &l);
+    return 1;
+}
+
 int cli_ctx_create(const char *backend, amsel_ctx **ctx)
 {
     if (amsel_ctx_create(ctx) != AMSEL_OK) {
         cli_error("out of memory");
+        return 0;
+    }
+    if (!env_limits(*ctx)) {
+        amsel_ctx_destroy(*ctx);
+        *ctx = NULL;
         return 0;
     }
     const char *env = getenv("AMSEL_THREADS");

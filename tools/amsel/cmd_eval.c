@@ -318,10 +318,8 @@ int eval_command(int argc, char **argv, int train)
     amsel_eval *e = NULL;
     cJSON *doc = NULL;
     cli_outfile out = {0};
-    if (amsel_ctx_create(&ctx) != AMSEL_OK) {
-        cli_error("out of memory");
+    if (!cli_ctx_create(NULL, &ctx))
         return 1;
-    }
     if (amsel_profile_load(ctx, a.profile, &p) != AMSEL_OK ||
         (a.features && amsel_feature_table_load(ctx, a.features, &ft) != AMSEL_OK)) {
         cli_error("%s", amsel_last_error(ctx));

@@ -145,10 +145,8 @@ int cmd_features(int argc, char **argv)
     double *c_all = NULL;
     cli_outfile out = {0};
     double values[AMSEL_FEATURES_MAX];
-    if (amsel_ctx_create(&ctx) != AMSEL_OK) {
-        cli_error("out of memory");
+    if (!cli_ctx_create(NULL, &ctx))
         return 1;
-    }
     if (amsel_dataset_load(ctx, dataset_path, synsets, &ds) != AMSEL_OK ||
         amsel_features_create(ctx, &feat) != AMSEL_OK) {
         cli_error("%s", amsel_last_error(ctx));

@@ -41,7 +41,7 @@ int cmd_run(int argc, char **argv)
     const char *path = cli_model_path(cli_data_dir(data_opt), model_arg, buf, sizeof buf);
     amsel_ctx *ctx;
     amsel_model *m;
-    if (amsel_ctx_create(&ctx) != AMSEL_OK)
+    if (!cli_ctx_create(NULL, &ctx))
         return 1;
     if (amsel_model_load(ctx, path, &m) != AMSEL_OK) {
         cli_error("%s", amsel_last_error(ctx));
