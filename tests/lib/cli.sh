@@ -4,6 +4,13 @@ DATA="${AMSEL_DATA:-}"
 fails=0
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# Cross builds: AMSEL_EMULATOR (e.g. "qemu-aarch64")
+# runs the binary; a wrapper keeps "$AMSEL" one word for the scripts.
+if [ -n "${AMSEL_EMULATOR:-}" ]; then
+    printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$AMSEL_EMULATOR" "$AMSEL" > "$T/amsel-emu"
+    chmod +x "$T/amsel-emu"
+    AMSEL="$T/amsel-emu"
+fi
 
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 

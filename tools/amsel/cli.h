@@ -85,5 +85,6 @@ int cmd_validate(int argc, char **argv);
 int eval_command(int argc, char **argv, int train);
 int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_footprint(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct {
     {"profile", cmd_profile, "run models over a labelled dataset, write a CSV"},
     {"merge", cmd_merge, "merge profile CSVs of dataset shards, in dataset order"},
     {"bench", cmd_bench, "time one model's inference"},
+    {"footprint", cmd_footprint, "storage and memory of the binary, models and a selector"},
     {"run", cmd_run, "run a model on raw input tensors (for cross-checks)"},
     {"features", cmd_features, "compute image features of a labelled dataset, write a CSV"},
     {"train", cmd_train, "cross-validate, then train the chosen policy: a selector file"},
