@@ -16,6 +16,7 @@
 # VNNI code, compiled to stubs elsewhere, so it declines every node there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. tests/lib/selector.sh
 export AMSEL_DATA="${AMSEL_DATA:-$(cd .. && pwd)/shared}"
 N="${AMSEL_XC_IMAGES:-16}"
 B=build-arm64
@@ -89,15 +90,7 @@ same "profile: image,class,model,top5,top5_scores,correct1,correct5,score1,score
 
 # A cascade selector (stop after M0 when its top-1 is above 0.5): the
 # models each image ran and its answer.
-h0=$(sha256sum "$MD/$M0.tflite" | cut -d' ' -f1)
-h1=$(sha256sum "$MD/$M1.tflite" | cut -d' ' -f1)
-cat > "$W/sel.json" <<JSON
-{"format": "amsel-selector", "version": 1, "objective": "top1", "crop": 0.875,
- "policy": {"kind": "cascade", "combine": false, "confidence": "top1", "fallback": 1,
-  "stages": [{"model": "$M0", "file": "$M0.tflite", "sha256": "$h0", "threshold": 0.5},
-             {"model": "$M1", "file": "$M1.tflite", "sha256": "$h1", "threshold": 0}]},
- "cv": {"top1": 70.0}}
-JSON
+write_cascade_selector "$W/sel.json" "$MD" "$M0" "$M1"
 images=$(head -n "$N" "$D/labels.txt" | awk -v d="$D/images" '{ print d "/" $1 }')
 for who in arm x86; do
     # shellcheck disable=SC2086

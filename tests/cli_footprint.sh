@@ -3,6 +3,7 @@
 # heap covers the arena, a selector's weights are the sum of its models';
 # bad selectors and models fail naming the file, with no partial report.
 . "$(dirname "$0")/lib/cli.sh"
+. "$(dirname "$0")/lib/selector.sh"
 need_data
 BIN="$1" # the binary itself (AMSEL may be an emulator wrapper)
 MD="$DATA/models/imagenet"
@@ -26,15 +27,7 @@ awk -F'\t' 'NF == 6 && $1 != "model" { print $1 "\t" $5 }' "$T/all.tsv" | sort >
 cmp -s "$T/models.act" "$T/fp.act" || { fail "arena differs from amsel models"; diff "$T/models.act" "$T/fp.act" >&2; }
 
 # A selector: its two models, then its total.
-h0=$(sha256sum "$MD/$M0.tflite" | cut -d' ' -f1)
-h1=$(sha256sum "$MD/$M1.tflite" | cut -d' ' -f1)
-cat > "$T/sel.json" <<JSON
-{"format": "amsel-selector", "version": 1, "objective": "top1", "crop": 0.875,
- "policy": {"kind": "cascade", "combine": false, "confidence": "top1", "fallback": 1,
-  "stages": [{"model": "$M0", "file": "$M0.tflite", "sha256": "$h0", "threshold": 0.5},
-             {"model": "$M1", "file": "$M1.tflite", "sha256": "$h1", "threshold": 0}]},
- "cv": {"top1": 70.0}}
-JSON
+write_cascade_selector "$T/sel.json" "$MD" "$M0" "$M1"
 "$AMSEL" footprint --backend ref --selector "$T/sel.json" > "$T/sel.tsv" || fail "footprint --selector"
 [ "$(awk -F'\t' 'NF == 6 && $1 != "model"' "$T/sel.tsv" | wc -l)" -eq 3 ] || fail "selector: 2 models + total"
 awk -F'\t' -v a="$M0" -v b="$M1" '$1 == a || $1 == b { w += $3; h += $4 } $1 == "selector" { sw = $3; sh = $4 }

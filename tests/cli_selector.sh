@@ -3,20 +3,13 @@
 # identical to classifying with those models alone; hostile selector
 # files and models fail with a message naming the file.
 . "$(dirname "$0")/lib/cli.sh"
+. "$(dirname "$0")/lib/selector.sh"
 need_data
 I="$DATA/images"
 MD="$DATA/models/imagenet"
 M0=mobilenet_v1_0.25_128_quant
 M1=v3-small_224_1.0_uint8
-h0=$(sha256sum "$MD/$M0.tflite" | cut -d' ' -f1)
-h1=$(sha256sum "$MD/$M1.tflite" | cut -d' ' -f1)
-cat > "$T/sel.json" <<JSON
-{"format": "amsel-selector", "version": 1, "objective": "top1", "crop": 0.875,
- "policy": {"kind": "cascade", "combine": false, "confidence": "top1", "fallback": 1,
-  "stages": [{"model": "$M0", "file": "$M0.tflite", "sha256": "$h0", "threshold": 0.5},
-             {"model": "$M1", "file": "$M1.tflite", "sha256": "$h1", "threshold": 0}]},
- "cv": {"top1": 70.0}}
-JSON
+write_cascade_selector "$T/sel.json" "$MD" "$M0" "$M1"
 IMAGES="$I/parrot.jpg $I/hot_dog.jpg $I/grace_hopper.bmp $I/owl.jpg"
 [ "${AMSEL_TEST_QUICK:-0}" != 0 ] && IMAGES="$I/parrot.jpg $I/grace_hopper.bmp"
 "$AMSEL" classify --selector "$T/sel.json" $IMAGES > "$T/sel.tsv" || fail "classify --selector"
