@@ -117,88 +117,81 @@ static const cJSON *array(amsel_ctx *ctx, const cJSON *o, const char *name, long
     return a;
 }
 
-amsel_status am_json_get_floats(amsel_ctx *ctx, const cJSON *o, const char *name, long n,
-                                float **out, int *len)
+/* How one array element is checked and stored. */
+typedef enum { AS_FLOAT, AS_DOUBLE, AS_INT } elem_kind;
+
+/* The array `name` (length n, or any when n < 0) read into a fresh array
+ * of kind k; ints must be integers in lo..hi, floats within float range. */
+static amsel_status get_numbers(amsel_ctx *ctx, const cJSON *o, const char *name, long n,
+                                elem_kind k, long lo, long hi, void **out, int *len)
 {
+    static const size_t size[] = {sizeof(float), sizeof(double), sizeof(int)};
     amsel_status st;
     long cnt;
     const cJSON *a = array(ctx, o, name, n, &cnt, &st), *e;
     if (!a)
         return st;
-    float *v = am_malloc(ctx, (size_t)cnt * sizeof *v);
+    char *v = am_malloc(ctx, (size_t)cnt * size[k]);
     if (!v)
         return AMSEL_ERR_NOMEM;
     long i = 0;
     cJSON_ArrayForEach(e, a) {
         double x = 0;
-        if ((st = number(ctx, e, name, i, &x))) {
-            am_free(ctx, v);
-            return st;
+        if ((st = number(ctx, e, name, i, &x)))
+            break;
+        if (k == AS_FLOAT && fabs(x) > FLT_MAX) {
+            st = am_fail(ctx, AMSEL_ERR_FORMAT, "\"%s\"[%ld] is %g: out of float range", name, i, x);
+            break;
         }
-        if (fabs(x) > FLT_MAX) {
-            am_free(ctx, v);
-            return am_fail(ctx, AMSEL_ERR_FORMAT, "\"%s\"[%ld] is %g: out of float range", name,
-                           i, x);
+        if (k == AS_INT && (x != floor(x) || x < (double)lo || x > (double)hi)) {
+            st = am_fail(ctx, AMSEL_ERR_FORMAT, "\"%s\"[%ld] is %g: expected an integer in %ld..%ld",
+                         name, i, x, lo, hi);
+            break;
         }
-        v[i++] = (float)x;
+        if (k == AS_FLOAT)
+            ((float *)v)[i] = (float)x;
+        else if (k == AS_DOUBLE)
+            ((double *)v)[i] = x;
+        else
+            ((int *)v)[i] = (int)x;
+        i++;
+    }
+    if (st) {
+        am_free(ctx, v);
+        return st;
     }
     *out = v;
     if (len)
         *len = (int)cnt;
     return AMSEL_OK;
+}
+
+amsel_status am_json_get_floats(amsel_ctx *ctx, const cJSON *o, const char *name, long n,
+                                float **out, int *len)
+{
+    void *v = NULL;
+    amsel_status st = get_numbers(ctx, o, name, n, AS_FLOAT, 0, 0, &v, len);
+    if (!st)
+        *out = v;
+    return st;
 }
 
 amsel_status am_json_get_doubles(amsel_ctx *ctx, const cJSON *o, const char *name, long n,
                                  double **out)
 {
-    amsel_status st;
-    long cnt;
-    const cJSON *a = array(ctx, o, name, n, &cnt, &st), *e;
-    if (!a)
-        return st;
-    double *v = am_malloc(ctx, (size_t)cnt * sizeof *v);
-    if (!v)
-        return AMSEL_ERR_NOMEM;
-    long i = 0;
-    cJSON_ArrayForEach(e, a) {
-        if ((st = number(ctx, e, name, i, &v[i]))) {
-            am_free(ctx, v);
-            return st;
-        }
-        i++;
-    }
-    *out = v;
-    return AMSEL_OK;
+    void *v = NULL;
+    amsel_status st = get_numbers(ctx, o, name, n, AS_DOUBLE, 0, 0, &v, NULL);
+    if (!st)
+        *out = v;
+    return st;
 }
 
 amsel_status am_json_get_ints(amsel_ctx *ctx, const cJSON *o, const char *name, long n, long lo,
                               long hi, int **out, int *len)
 {
-    amsel_status st;
-    long cnt;
-    const cJSON *a = array(ctx, o, name, n, &cnt, &st), *e;
-    if (!a)
-        return st;
-    int *v = am_malloc(ctx, (size_t)cnt * sizeof *v);
-    if (!v)
-        return AMSEL_ERR_NOMEM;
-    long i = 0;
-    cJSON_ArrayForEach(e, a) {
-        double x = 0;
-        if ((st = number(ctx, e, name, i, &x))) {
-            am_free(ctx, v);
-            return st;
-        }
-        if (x != floor(x) || x < (double)lo || x > (double)hi) {
-            am_free(ctx, v);
-            return am_fail(ctx, AMSEL_ERR_FORMAT,
-                           "\"%s\"[%ld] is %g: expected an integer in %ld..%ld", name, i, x, lo,
-                           hi);
-        }
-        v[i++] = (int)x;
-    }
-    *out = v;
-    if (len)
-        *len = (int)cnt;
-    return AMSEL_OK;
+    void *v = NULL;
+    amsel_status st = get_numbers(ctx, o, name, n, AS_INT, lo, hi, &v, len);
+    if (!st)
+        *out = v;
+    return st;
 }
