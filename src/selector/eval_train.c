@@ -1,26 +1,11 @@
 /* From an evaluation to a deployable selector: the chosen policy retrained
  * on every image, saved with its cross-validated figures. */
 #include "amsel/feature_table.h"
+#include "selector/eval_figures.h"
 #include "selector/eval_internal.h"
 #include "selector/selector_file.h"
 
 #include <cjson/cJSON.h>
-
-static cJSON *figures(const amsel_policy_result *r)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "policy", r->name);
-    cJSON_AddNumberToObject(o, "top1", r->top1);
-    cJSON_AddNumberToObject(o, "top5", r->top5);
-    cJSON_AddNumberToObject(o, "mean_ms", r->mean_ms);
-    cJSON_AddNumberToObject(o, "p90_ms", r->p90_ms);
-    cJSON_AddNumberToObject(o, "overhead_ms", r->overhead_ms);
-    cJSON_AddNumberToObject(o, "top1_sd", r->top1_sd);
-    cJSON_AddNumberToObject(o, "ms_sd", r->ms_sd);
-    return o;
-}
 
 amsel_status amsel_eval_train(amsel_eval *e, int i, const amsel_feature_table *ft, float crop,
                               const char *models_dir, const char *path)
@@ -60,8 +45,14 @@ amsel_status amsel_eval_train(amsel_eval *e, int i, const amsel_feature_table *f
             cJSON_AddNumberToObject(cv, "folds", e->folds);
             cJSON_AddNumberToObject(cv, "seed", (double)e->opt.seed);
             cJSON_AddNumberToObject(cv, "images", N);
-            cJSON_AddItemToObject(cv, "selected", figures(&e->res[i]));
-            cJSON_AddItemToObject(cv, "reference", figures(&e->res[e->ref]));
+            double ref_ms = e->res[e->ref].mean_ms;
+            /* "policy" names the row (amsel validate reads it). */
+            cJSON *sel = am_policy_figures_json(&e->res[i], ref_ms);
+            cJSON *ref = am_policy_figures_json(&e->res[e->ref], ref_ms);
+            cJSON_AddStringToObject(sel, "policy", e->res[i].name);
+            cJSON_AddStringToObject(ref, "policy", e->res[e->ref].name);
+            cJSON_AddItemToObject(cv, "selected", sel);
+            cJSON_AddItemToObject(cv, "reference", ref);
             meta.cv = cv;
             st = am_selector_file_write(ctx, path, &pol, &meta, models_dir);
         }

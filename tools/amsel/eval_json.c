@@ -3,6 +3,7 @@
  * feature-selection results when features were given. */
 #include "eval_json.h"
 #include "cli.h"
+#include "selector/eval_figures.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +20,9 @@ static void add_policy(cJSON *arr, const amsel_eval *e, const amsel_profile *p, 
                        double ref_ms, int on_front)
 {
     const amsel_policy_result *r = amsel_eval_policy(e, q);
-    cJSON *o = cJSON_CreateObject();
+    cJSON *o = am_policy_figures_json(r, ref_ms);
     if (!o)
         return;
-    cJSON_AddStringToObject(o, "name", r->name);
-    cJSON_AddStringToObject(o, "kind", r->kind);
-    cJSON_AddNumberToObject(o, "top1", r->top1);
-    cJSON_AddNumberToObject(o, "top5", r->top5);
-    cJSON_AddNumberToObject(o, "mean_ms", r->mean_ms);
-    cJSON_AddNumberToObject(o, "p90_ms", r->p90_ms);
-    cJSON_AddNumberToObject(o, "overhead_ms", r->overhead_ms);
-    cJSON_AddNumberToObject(o, "speedup", r->mean_ms > 0 ? ref_ms / r->mean_ms : 0);
-    cJSON_AddNumberToObject(o, "models_run", r->models_run);
-    cJSON_AddNumberToObject(o, "top1_sd", r->top1_sd);
-    cJSON_AddNumberToObject(o, "ms_sd", r->ms_sd);
-    cJSON_AddNumberToObject(o, "unsure", r->unsure);
-    cJSON_AddNumberToObject(o, "precision", r->precision);
-    cJSON_AddNumberToObject(o, "recall", r->recall);
-    cJSON_AddNumberToObject(o, "f1", r->f1);
     cJSON *usage = cJSON_AddObjectToObject(o, "usage");
     for (int m = 0; usage && m < amsel_profile_models(p); m++)
         if (r->usage[m] > 0)
