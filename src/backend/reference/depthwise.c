@@ -81,13 +81,11 @@ void am_ref_depthwise_conv2d(const am_conv_params *p, am_shape in, const void *i
 
         for (int b = 0; b < out.n; ++b) {
             for (int oy = 0; oy < out.h; ++oy) {
-                const int iy0 = oy * p->stride_h - p->pad_top;
-                int ky0, ky1;
-                am_tap_range(iy0, p->dil_h, kh, in.h, &ky0, &ky1);
+                const am_taps ty = am_taps_at(oy, p->stride_h, p->pad_top, p->dil_h, kh, in.h);
+                const int iy0 = ty.origin, ky0 = ty.k0, ky1 = ty.k1;
                 for (int ox = 0; ox < out.w; ++ox) {
-                    const int ix0 = ox * p->stride_w - p->pad_left;
-                    int kx0, kx1;
-                    am_tap_range(ix0, p->dil_w, kw, in.w, &kx0, &kx1);
+                    const am_taps tx = am_taps_at(ox, p->stride_w, p->pad_left, p->dil_w, kw, in.w);
+                    const int ix0 = tx.origin, kx0 = tx.k0, kx1 = tx.k1;
 
                     for (int j = 0; j < n; ++j)
                         acc[j] = bias ? bias[c0 + j] : 0;

@@ -26,13 +26,11 @@ void am_ref_avg_pool(const am_pool_params *p, am_shape in, const void *input,
 
     for (int b = 0; b < out.n; ++b) {
         for (int oy = 0; oy < out.h; ++oy) {
-            const int iy0 = oy * p->stride_h - p->pad_top;
-            int fy0, fy1;
-            am_tap_range(iy0, 1, p->filter_h, in.h, &fy0, &fy1);
+            const am_taps ty = am_taps_at(oy, p->stride_h, p->pad_top, 1, p->filter_h, in.h);
+            const int iy0 = ty.origin, fy0 = ty.k0, fy1 = ty.k1;
             for (int ox = 0; ox < out.w; ++ox) {
-                const int ix0 = ox * p->stride_w - p->pad_left;
-                int fx0, fx1;
-                am_tap_range(ix0, 1, p->filter_w, in.w, &fx0, &fx1);
+                const am_taps tx = am_taps_at(ox, p->stride_w, p->pad_left, 1, p->filter_w, in.w);
+                const int ix0 = tx.origin, fx0 = tx.k0, fx1 = tx.k1;
                 const int32_t count = (fy1 - fy0) * (fx1 - fx0);
                 const size_t out_base = (((size_t)b * out.h + oy) * out.w + ox) * c_n;
 

@@ -170,6 +170,20 @@ static inline void am_tap_range(int origin, int dil, int k, int size, int *k0, i
     *k1 = hi;
 }
 
+/* The taps of output index o along one axis: its input origin
+ * o*stride - pad and the kernel taps [k0, k1) that land in the input. */
+typedef struct am_taps {
+    int origin, k0, k1;
+} am_taps;
+
+static inline am_taps am_taps_at(int o, int stride, int pad, int dil, int k, int size)
+{
+    am_taps t;
+    t.origin = o * stride - pad;
+    am_tap_range(t.origin, dil, k, size, &t.k0, &t.k1);
+    return t;
+}
+
 /* Element strides of a 4-D NHWC tensor of shape s as seen from an output
  * of larger shape: 0 along a broadcast (size 1) dimension. */
 typedef struct am_bstride { size_t n, h, w, c; } am_bstride;
