@@ -19,18 +19,8 @@
 #include <unistd.h>
 
 static amsel_ctx *ctx;
-static char tmp[64];
 static char models[1024];
 static const char *M0 = "mobilenet_v1_0.25_128_quant", *M1 = "v3-small_224_1.0_uint8";
-
-static const char *tpath(const char *name)
-{
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
-    return buf[k];
-}
 
 /* ---- SHA-256 --------------------------------------------------------- */
 
@@ -63,7 +53,7 @@ static void test_sha256(void)
     hash_str(mil, 1000000, 4097, hex);
     CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
     free(mil);
-    CHECK(am_sha256_file(ctx, tpath("no_such_file"), hex) == AMSEL_ERR_IO);
+    CHECK(am_sha256_file(ctx, check_tmp("no_such_file"), hex) == AMSEL_ERR_IO);
     CHECK(strstr(amsel_last_error(ctx), "no_such_file") != NULL);
 }
 
@@ -230,10 +220,10 @@ static void test_roundtrip(const am_policy *p, const char *name)
     cJSON_AddNumberToObject(cv, "mean_ms", 3.5);
     am_selector_meta meta;
     meta_for(p, &meta, cv);
-    CHECK(am_selector_file_write(ctx, tpath(name), p, &meta, models) == AMSEL_OK);
+    CHECK(am_selector_file_write(ctx, check_tmp(name), p, &meta, models) == AMSEL_OK);
     am_policy back;
     am_selector_info info;
-    if (am_selector_file_read(ctx, tpath(name), &back, &info) != AMSEL_OK) {
+    if (am_selector_file_read(ctx, check_tmp(name), &back, &info) != AMSEL_OK) {
         fprintf(stderr, "read %s: %s\n", name, amsel_last_error(ctx));
         check_failures++;
         cJSON_Delete(cv);
@@ -326,7 +316,7 @@ static void *worker(void *arg)
 static int test_live(const am_policy *p, const char *file, int nthreads)
 {
     amsel_selector *sel = NULL;
-    if (amsel_selector_open(ctx, tpath(file), models, &sel) != AMSEL_OK) {
+    if (amsel_selector_open(ctx, check_tmp(file), models, &sel) != AMSEL_OK) {
         fprintf(stderr, "open %s: %s\n", file, amsel_last_error(ctx));
         check_failures++;
         return 0;
@@ -410,15 +400,15 @@ static const char *variant(const char *good, const char *from, const char *to, c
     const char *at = strstr(good, from);
     CHECK(at != NULL);
     if (!at)
-        return tpath(name);
+        return check_tmp(name);
     size_t pre = (size_t)(at - good), n = strlen(good) - strlen(from) + strlen(to);
     char *b = malloc(n + 1);
     memcpy(b, good, pre);
     strcpy(b + pre, to);
     strcat(b, at + strlen(from));
-    spit(tpath(name), b, n);
+    spit(check_tmp(name), b, n);
     free(b);
-    return tpath(name);
+    return check_tmp(name);
 }
 
 /* Opening path fails with st and a message naming the file and saying what. */
@@ -454,7 +444,7 @@ static void copy_file(const char *from, const char *to, long flip)
 
 static void test_hostile(const char *cascade_file, const char *chain_file)
 {
-    char *good = slurp(tpath(cascade_file)), *chain = slurp(tpath(chain_file));
+    char *good = slurp(check_tmp(cascade_file)), *chain = slurp(check_tmp(chain_file));
     CHECK(good && chain);
     if (!good || !chain)
         return;
@@ -487,30 +477,30 @@ static void test_hostile(const char *cascade_file, const char *chain_file)
     size_t n = strlen(good);
     size_t cuts[] = {0, 1, n / 7, n / 3, n / 2, n - 40, n - 2};
     for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
-        spit(tpath("cut.json"), good, cuts[i]);
-        expect_open_fail(tpath("cut.json"), models, AMSEL_ERR_FORMAT, "not valid JSON");
+        spit(check_tmp("cut.json"), good, cuts[i]);
+        expect_open_fail(check_tmp("cut.json"), models, AMSEL_ERR_FORMAT, "not valid JSON");
     }
-    spit(tpath("junk.json"), "{} {}", 5);
-    expect_open_fail(tpath("junk.json"), models, AMSEL_ERR_FORMAT, "text after the end");
-    expect_open_fail(tpath("missing.json"), models, AMSEL_ERR_IO, "cannot open");
+    spit(check_tmp("junk.json"), "{} {}", 5);
+    expect_open_fail(check_tmp("junk.json"), models, AMSEL_ERR_FORMAT, "text after the end");
+    expect_open_fail(check_tmp("missing.json"), models, AMSEL_ERR_IO, "cannot open");
     amsel_limits lim = {0}, saved;
     amsel_ctx_get_limits(ctx, &saved);
     lim.max_file_bytes = 100;
     amsel_ctx_set_limits(ctx, &lim);
-    expect_open_fail(tpath(cascade_file), models, AMSEL_ERR_LIMIT, "over the limit");
+    expect_open_fail(check_tmp(cascade_file), models, AMSEL_ERR_LIMIT, "over the limit");
     amsel_ctx_set_limits(ctx, &saved);
     /* Models: one missing, one with a byte changed (in a copy). */
     char d2[300], a[1300], b[1300];
-    snprintf(d2, sizeof d2, "%s/models2", tmp);
+    snprintf(d2, sizeof d2, "%s/models2", check_tmp_dir);
     CHECK(mkdir(d2, 0700) == 0);
     snprintf(a, sizeof a, "%s/%s.tflite", models, M0);
     snprintf(b, sizeof b, "%s/%s.tflite", d2, M0);
     copy_file(a, b, -1);
-    expect_open_fail(tpath(cascade_file), d2, AMSEL_ERR_IO, M1);
+    expect_open_fail(check_tmp(cascade_file), d2, AMSEL_ERR_IO, M1);
     snprintf(a, sizeof a, "%s/%s.tflite", models, M1);
     snprintf(b, sizeof b, "%s/%s.tflite", d2, M1);
     copy_file(a, b, 1000);
-    expect_open_fail(tpath(cascade_file), d2, AMSEL_ERR_FORMAT, "sha256");
+    expect_open_fail(check_tmp(cascade_file), d2, AMSEL_ERR_FORMAT, "sha256");
     free(good);
     free(chain);
 }
@@ -523,12 +513,12 @@ static void test_write_refuses_nan(void)
     p.stages.threshold[0] = NAN;
     am_selector_meta meta;
     meta_for(&p, &meta, NULL);
-    CHECK(am_selector_file_write(ctx, tpath("nan_w.json"), &p, &meta, models) == AMSEL_ERR_FORMAT);
+    CHECK(am_selector_file_write(ctx, check_tmp("nan_w.json"), &p, &meta, models) == AMSEL_ERR_FORMAT);
     CHECK(strstr(amsel_last_error(ctx), "threshold") != NULL);
-    CHECK(access(tpath("nan_w.json"), F_OK) != 0);
+    CHECK(access(check_tmp("nan_w.json"), F_OK) != 0);
     meta.model_name[1] = "no_such_model";
     p.stages.threshold[0] = 0.5f;
-    CHECK(am_selector_file_write(ctx, tpath("nm.json"), &p, &meta, models) == AMSEL_ERR_IO);
+    CHECK(am_selector_file_write(ctx, check_tmp("nm.json"), &p, &meta, models) == AMSEL_ERR_IO);
     CHECK(strstr(amsel_last_error(ctx), "no_such_model.tflite") != NULL);
 }
 
@@ -552,8 +542,7 @@ int main(void)
 {
     if (amsel_ctx_create(&ctx) != AMSEL_OK)
         return 1;
-    snprintf(tmp, sizeof tmp, "/tmp/amsel_deploy_XXXXXX");
-    if (!mkdtemp(tmp))
+    if (!check_tmp_make("deploy"))
         return 1;
     test_sha256();
     const char *data = check_data_dir();
@@ -597,9 +586,6 @@ int main(void)
     for (int i = 0; i < nimg; i++)
         amsel_image_destroy(img[i]);
     amsel_ctx_destroy(ctx);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    check_tmp_remove();
     return check_exit();
 }

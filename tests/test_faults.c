@@ -26,19 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmp[64];
 static char models[1024], photo[1024];
 static const char *M0 = "mobilenet_v1_0.25_128_quant", *M1 = "mobilenet_v1_0.5_160_quant";
 static int quick;
-
-static const char *tpath(const char *name)
-{
-    static char buf[4][256];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
-    return buf[k];
-}
 
 /* ---- The failing allocator ------------------------------------------- */
 
@@ -293,7 +283,7 @@ static int same_table(const void *a, const void *b)
 static amsel_status table_path(amsel_ctx *ctx, void *answer)
 {
     amsel_feature_table *t = NULL;
-    amsel_status st = amsel_feature_table_load(ctx, tpath("f.csv"), &t);
+    amsel_status st = amsel_feature_table_load(ctx, check_tmp("f.csv"), &t);
     if (st != AMSEL_OK)
         return st;
     table_answer *a = answer;
@@ -320,7 +310,7 @@ static int same_profile(const void *a, const void *b)
 static amsel_status profile_path(amsel_ctx *ctx, void *answer)
 {
     amsel_profile *p = NULL;
-    amsel_status st = amsel_profile_load(ctx, tpath("p.csv"), &p);
+    amsel_status st = amsel_profile_load(ctx, check_tmp("p.csv"), &p);
     if (st != AMSEL_OK)
         return st;
     profile_answer *a = answer;
@@ -378,10 +368,10 @@ static int same_file(const void *a, const void *b)
     return ((const file_answer *)a)->size == ((const file_answer *)b)->size;
 }
 
-/* Files in tmp whose name starts with prefix (temporaries left behind). */
+/* Files in the scratch folder whose name starts with prefix (temporaries left behind). */
 static int count_files(const char *prefix)
 {
-    DIR *d = opendir(tmp);
+    DIR *d = opendir(check_tmp_dir);
     int n = 0;
     struct dirent *e;
     while (d && (e = readdir(d)))
@@ -393,12 +383,12 @@ static int count_files(const char *prefix)
 
 static amsel_status writer_path(amsel_ctx *ctx, void *answer)
 {
-    unlink(tpath("w.json"));
+    unlink(check_tmp("w.json"));
     am_selector_meta meta;
     meta_for(write_pol, &meta);
-    amsel_status st = am_selector_file_write(ctx, tpath("w.json"), write_pol, &meta, models);
+    amsel_status st = am_selector_file_write(ctx, check_tmp("w.json"), write_pol, &meta, models);
     struct stat sb;
-    int exists = stat(tpath("w.json"), &sb) == 0;
+    int exists = stat(check_tmp("w.json"), &sb) == 0;
     if (st == AMSEL_OK) {
         CHECK(exists);
         ((file_answer *)answer)->size = exists ? (long)sb.st_size : -1;
@@ -422,17 +412,17 @@ static void test_write_io(amsel_ctx *ctx, const am_policy *p)
     am_selector_meta meta;
     meta_for(p, &meta);
     /* A folder that does not exist. */
-    CHECK_EQ_INT(am_selector_file_write(ctx, tpath("nodir/s.json"), p, &meta, models),
+    CHECK_EQ_INT(am_selector_file_write(ctx, check_tmp("nodir/s.json"), p, &meta, models),
                  AMSEL_ERR_IO);
     CHECK(strstr(amsel_last_error(ctx), "nodir/s.json") != NULL);
     /* The target is a folder: the rename fails, the folder is untouched. */
-    CHECK(mkdir(tpath("adir"), 0700) == 0);
-    CHECK_EQ_INT(am_selector_file_write(ctx, tpath("adir"), p, &meta, models), AMSEL_ERR_IO);
+    CHECK(mkdir(check_tmp("adir"), 0700) == 0);
+    CHECK_EQ_INT(am_selector_file_write(ctx, check_tmp("adir"), p, &meta, models), AMSEL_ERR_IO);
     CHECK(strstr(amsel_last_error(ctx), "adir") != NULL);
     CHECK_EQ_INT(count_files("adir.tmp"), 0);
     /* A full disk at every size of the file: the previous version survives. */
-    CHECK(write_policy(ctx, p, tpath("full.json")));
-    long good = file_size(tpath("full.json"));
+    CHECK(write_policy(ctx, p, check_tmp("full.json")));
+    long good = file_size(check_tmp("full.json"));
     CHECK(good > 100);
     void (*old)(int) = signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of the signal */
     struct rlimit saved, lim;
@@ -442,19 +432,19 @@ static void test_write_io(amsel_ctx *ctx, const am_policy *p)
         lim = saved;
         lim.rlim_cur = (rlim_t)sizes[i];
         CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
-        amsel_status st = am_selector_file_write(ctx, tpath("full.json"), p, &meta, models);
+        amsel_status st = am_selector_file_write(ctx, check_tmp("full.json"), p, &meta, models);
         CHECK(setrlimit(RLIMIT_FSIZE, &saved) == 0);
         CHECK_EQ_INT(st, AMSEL_ERR_IO);
         CHECK(strstr(amsel_last_error(ctx), "write failed") != NULL);
         CHECK(strstr(amsel_last_error(ctx), "full.json") != NULL);
-        CHECK_EQ_INT(file_size(tpath("full.json")), good);
+        CHECK_EQ_INT(file_size(check_tmp("full.json")), good);
         CHECK_EQ_INT(count_files("full.json.tmp"), 0);
     }
     signal(SIGXFSZ, old);
     /* And the file is still a valid selector. */
     am_policy back;
     am_selector_info info;
-    CHECK_EQ_INT(am_selector_file_read(ctx, tpath("full.json"), &back, &info), AMSEL_OK);
+    CHECK_EQ_INT(am_selector_file_read(ctx, check_tmp("full.json"), &back, &info), AMSEL_OK);
     am_policy_clear(&back);
     am_selector_info_clear(&info);
 }
@@ -464,16 +454,15 @@ int main(void)
     const char *data = check_data_dir();
     const char *q = getenv("AMSEL_TEST_QUICK");
     quick = q && *q && strcmp(q, "0");
-    snprintf(tmp, sizeof tmp, "/tmp/amsel_faults_XXXXXX");
-    if (!mkdtemp(tmp))
+    if (!check_tmp_make("faults"))
         return 1;
     amsel_ctx *ctx;
     if (amsel_ctx_create(&ctx) != AMSEL_OK)
         return 1;
 
     /* (c) CSV readers: no shared data needed. */
-    write_text(tpath("f.csv"), FEATURES_CSV);
-    write_profile(tpath("p.csv"));
+    write_text(check_tmp("f.csv"), FEATURES_CSV);
+    write_profile(check_tmp("p.csv"));
     sweep("features csv", table_path, same_table, sizeof(table_answer), 1);
     sweep("profile csv", profile_path, same_profile, sizeof(profile_answer), 1);
 
@@ -484,8 +473,8 @@ int main(void)
 
         am_policy casc, hyb;
         cascade_policy(&casc);
-        if (hybrid_policy(ctx, &hyb) && write_policy(ctx, &hyb, tpath("hybrid.json"))) {
-            sel_file = tpath("hybrid.json");
+        if (hybrid_policy(ctx, &hyb) && write_policy(ctx, &hyb, check_tmp("hybrid.json"))) {
+            sel_file = check_tmp("hybrid.json");
             sel_answer want;
             CHECK_EQ_INT(selector_path(ctx, &want), AMSEL_OK);
             CHECK_EQ_INT(want.nrun, 2); /* the path covers both models */
@@ -500,9 +489,6 @@ int main(void)
         fprintf(stderr, "no AMSEL_DATA: model and selector sweeps skipped\n");
     }
     amsel_ctx_destroy(ctx);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmp);
+    check_tmp_remove();
     return check_exit();
 }

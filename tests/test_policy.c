@@ -15,17 +15,7 @@
 
 #define N 120
 
-static char dir[64];
 static amsel_ctx *ctx;
-
-static char *path_of(const char *name)
-{
-    static char buf[4][128];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
 
 /* Image i is "easy" (i % 3 != 0) or "hard": small (1 ms) is right on easy
  * images only, big (10 ms) on all. Both answer with score 0.5, always.
@@ -34,7 +24,7 @@ static char *path_of(const char *name)
 #define EASY(i) ((i) % 3 != 0)
 static void write_data(const char *profile, const char *features, int bump)
 {
-    FILE *p = fopen(path_of(profile), "w"), *f = fopen(path_of(features), "w");
+    FILE *p = fopen(check_tmp(profile), "w"), *f = fopen(check_tmp(features), "w");
     CHECK(p && f);
     if (!p || !f)
         return;
@@ -64,8 +54,8 @@ static amsel_eval *evaluate(const char *profile, const char *features, amsel_pro
     o.folds = 4;
     o.seed = 5;
     snprintf(o.premodels, sizeof o.premodels, "knn,tree,nb");
-    if (amsel_profile_load(ctx, path_of(profile), pp) != AMSEL_OK ||
-        amsel_feature_table_load(ctx, path_of(features), ft) != AMSEL_OK ||
+    if (amsel_profile_load(ctx, check_tmp(profile), pp) != AMSEL_OK ||
+        amsel_feature_table_load(ctx, check_tmp(features), ft) != AMSEL_OK ||
         amsel_eval_run(ctx, *pp, *ft, &o, &e) != AMSEL_OK)
         fprintf(stderr, "evaluate: %s\n", amsel_last_error(ctx));
     return e;
@@ -118,16 +108,16 @@ static void test_routing(void)
     CHECK(pick >= 0 && amsel_eval_policy(e, pick)->mean_ms < 4.5);
     /* The pick trained on every image, saved and read back decides the
      * same on every row (feature indices move to amsel_features order). */
-    FILE *m1 = fopen(path_of("small.tflite"), "w"), *m2 = fopen(path_of("big.tflite"), "w");
+    FILE *m1 = fopen(check_tmp("small.tflite"), "w"), *m2 = fopen(check_tmp("big.tflite"), "w");
     if (m1)
         fputs("not a model, only hashed", m1), fclose(m1);
     if (m2)
         fputs("another", m2), fclose(m2);
     int chain = find(e, "chain tree");
-    CHECK_EQ_INT(amsel_eval_train(e, chain, ft, 0.875f, dir, path_of("sel.json")), AMSEL_OK);
+    CHECK_EQ_INT(amsel_eval_train(e, chain, ft, 0.875f, check_tmp_dir, check_tmp("sel.json")), AMSEL_OK);
     am_policy pol;
     am_selector_info info;
-    CHECK_EQ_INT(am_selector_file_read(ctx, path_of("sel.json"), &pol, &info), AMSEL_OK);
+    CHECK_EQ_INT(am_selector_file_read(ctx, check_tmp("sel.json"), &pol, &info), AMSEL_OK);
     CHECK_EQ_INT(pol.kind, AM_POL_CHAIN);
     CHECK_EQ_INT(info.nstages, 2);
     CHECK(!strcmp(info.model_name[0], "small") && !strcmp(info.model_name[1], "big"));
@@ -188,15 +178,12 @@ static void test_no_leak(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/amsel_policy_XXXXXX");
-    if (!mkdtemp(dir) || amsel_ctx_create(&ctx) != AMSEL_OK)
+    if (!check_tmp_make("policy") || amsel_ctx_create(&ctx) != AMSEL_OK)
         return 1;
     test_routing();
     test_no_leak();
     amsel_ctx_destroy(ctx);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
+    if (!check_tmp_remove())
         return 1;
     return check_exit();
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
 static amsel_ctx *ctx;
 
 static const char *HEADER = "image,class,model,top5,top5_scores,correct1,correct5,score1,"
@@ -30,18 +29,9 @@ static void row(FILE *f, int image, const char *model, int answer, double s1, do
             answer == 0, answer == 0, s1, answer == 0 ? s1 : 0.0, infer_ms);
 }
 
-static char *path_of(const char *name)
-{
-    static char buf[4][128];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
-    return buf[k];
-}
-
 static FILE *open_csv(const char *name)
 {
-    FILE *f = fopen(path_of(name), "w");
+    FILE *f = fopen(check_tmp(name), "w");
     if (f)
         fputs(HEADER, f);
     return f;
@@ -50,7 +40,7 @@ static FILE *open_csv(const char *name)
 static amsel_profile *load(const char *name)
 {
     amsel_profile *p = NULL;
-    if (amsel_profile_load(ctx, path_of(name), &p) != AMSEL_OK)
+    if (amsel_profile_load(ctx, check_tmp(name), &p) != AMSEL_OK)
         fprintf(stderr, "load %s: %s\n", name, amsel_last_error(ctx));
     return p;
 }
@@ -258,15 +248,15 @@ static void test_folds(void)
  * file name and the expected "file:line" or phrase. */
 static void expect_bad(const char *name, const char *content, const char *expect)
 {
-    FILE *f = fopen(path_of(name), "w");
+    FILE *f = fopen(check_tmp(name), "w");
     fputs(content, f);
     fclose(f);
     amsel_profile *p = (amsel_profile *)1;
-    amsel_status st = amsel_profile_load(ctx, path_of(name), &p);
+    amsel_status st = amsel_profile_load(ctx, check_tmp(name), &p);
     const char *msg = amsel_last_error(ctx);
     CHECK_EQ_INT(st, AMSEL_ERR_FORMAT);
     CHECK(p == NULL);
-    if (!strstr(msg, path_of(name)) || !strstr(msg, expect)) {
+    if (!strstr(msg, check_tmp(name)) || !strstr(msg, expect)) {
         fprintf(stderr, "%s: message '%s' lacks '%s'\n", name, msg, expect);
         check_failures++;
     }
@@ -317,7 +307,7 @@ static void test_bad_csv(void)
     expect_bad("blank.csv", buf, ":3: empty line");
     expect_bad("header_only.csv", HEADER, "no rows");
     /* And the good one. */
-    FILE *f = fopen(path_of("good.csv"), "w");
+    FILE *f = fopen(check_tmp("good.csv"), "w");
     fprintf(f, "%s%s%s", HEADER, ROW_A, ROW_B);
     fclose(f);
     amsel_profile *p = load("good.csv");
@@ -336,8 +326,7 @@ static void test_bad_csv(void)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/amsel_selector_XXXXXX");
-    if (!mkdtemp(dir) || amsel_ctx_create(&ctx) != AMSEL_OK)
+    if (!check_tmp_make("selector") || amsel_ctx_create(&ctx) != AMSEL_OK)
         return 1;
     test_bad_csv();
     test_algorithm1();
@@ -345,9 +334,6 @@ int main(void)
     test_combine();
     test_folds();
     amsel_ctx_destroy(ctx);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    check_tmp_remove();
     return check_exit();
 }
