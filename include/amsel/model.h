@@ -67,7 +67,7 @@ amsel_status amsel_model_run_profiled(amsel_model *m, double *op_ms);
 /* What operator i (0 .. num_operators-1) is, for per-operator reports. */
 typedef struct amsel_op_info {
     char op[24];            /* "CONV_2D", ... */
-    char backend[12];       /* "fast", "reference" */
+    char backend[12];       /* "reference", "fast", "onednn", "xnnpack" */
     int out_h, out_w, out_c, in_c;
     int kh, kw, stride;     /* convolutions; 0 otherwise */
     uint64_t macs;

@@ -51,16 +51,22 @@ void amsel_ctx_set_limits(amsel_ctx *ctx, const amsel_limits *limits);
 void amsel_ctx_get_limits(const amsel_ctx *ctx, amsel_limits *limits);
 
 /* Which kernels models loaded with this context from now on use:
- *   "auto" (the default): the fast backend (AVX-512 VNNI convolutions)
- *          where the CPU supports it, the reference kernels for the rest;
- *   "fast": the same, but refused with AMSEL_ERR_UNSUPPORTED on a CPU
- *          without the fast kernels;
- *   "ref":  the plain-C reference kernels only.
- * Every backend gives bit-identical outputs. Models already loaded keep
- * theirs. An unknown name is AMSEL_ERR_INVALID_ARG. */
+ *   "auto" (the default): the fastest backend built and supported for
+ *          each operator (the fast AVX-512 VNNI kernels on x86, XNNPACK
+ *          where those are missing, e.g. on Arm), the reference kernels
+ *          for the rest;
+ *   "fast", "onednn", "xnnpack": that backend for every operator it
+ *          takes, the reference kernels for the rest; refused with
+ *          AMSEL_ERR_UNSUPPORTED when not built or not supported here;
+ *   "ref":  the plain-C reference kernels only (the specification).
+ * Models already loaded keep theirs. An unknown name is
+ * AMSEL_ERR_INVALID_ARG. */
 amsel_status amsel_ctx_set_backend(amsel_ctx *ctx, const char *name);
-/* "auto", "fast" or "ref": the current choice. */
+/* "auto", "ref", "fast", "onednn" or "xnnpack": the current choice. */
 const char *amsel_ctx_get_backend(const amsel_ctx *ctx);
+/* 1 if the backend of that name is built into this library and runs on
+ * this CPU ("ref" and "auto" always), else 0. */
+int amsel_backend_available(const char *name);
 
 /* Threads that models of this context run on: n >= 1, or 0 for every
  * online core (the default). The context owns one pool of n - 1 worker

@@ -1,6 +1,8 @@
 /* Context: per-handle error message, allocator hook and limits. */
 #include "core/ctx.h"
 #include "backend/fast/fast_kernels.h"
+#include "backend/onednn/onednn_backend.h"
+#include "backend/xnnpack/xnnpack_backend.h"
 #include "core/pool.h"
 
 #include <errno.h>
@@ -124,31 +126,58 @@ void amsel_ctx_set_limits(amsel_ctx *ctx, const amsel_limits *l)
         l->max_model_bytes ? l->max_model_bytes : default_limits.max_model_bytes;
 }
 
+/* The backends by name; available() says whether this build and CPU
+ * have it (the reference backend always). */
+static const struct {
+    const char *name;
+    int id;
+    int (*available)(void);
+    const char *missing;
+} backend_names[] = {
+    {"auto", AM_BACKEND_AUTO, NULL, NULL},
+    {"ref", AM_BACKEND_REF, NULL, NULL},
+    {"reference", AM_BACKEND_REF, NULL, NULL},
+    {"fast", AM_BACKEND_FAST, am_fast_cpu_supported, "this CPU lacks AVX-512 VNNI"},
+    {"onednn", AM_BACKEND_ONEDNN, am_onednn_available,
+     "amsel was built without oneDNN (libdnnl-dev), or this CPU lacks AVX-512 VNNI"},
+    {"xnnpack", AM_BACKEND_XNNPACK, am_xnnpack_available,
+     "amsel was built without XNNPACK (libxnnpack-dev), or it cannot start on this CPU"},
+};
+#define NBACKEND_NAMES (sizeof backend_names / sizeof backend_names[0])
+
+int amsel_backend_available(const char *name)
+{
+    for (size_t i = 0; name && i < NBACKEND_NAMES; i++)
+        if (!strcmp(name, backend_names[i].name))
+            return !backend_names[i].available || backend_names[i].available();
+    return 0;
+}
+
 amsel_status amsel_ctx_set_backend(amsel_ctx *ctx, const char *name)
 {
     if (!ctx || !name)
         return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_ctx_set_backend: NULL argument");
-    if (!strcmp(name, "auto")) {
-        ctx->backend = AM_BACKEND_AUTO;
-    } else if (!strcmp(name, "ref") || !strcmp(name, "reference")) {
-        ctx->backend = AM_BACKEND_REF;
-    } else if (!strcmp(name, "fast")) {
-        if (!am_fast_cpu_supported())
-            return am_fail(ctx, AMSEL_ERR_UNSUPPORTED,
-                           "backend 'fast': this CPU lacks AVX-512 VNNI");
-        ctx->backend = AM_BACKEND_FAST;
-    } else {
-        return am_fail(ctx, AMSEL_ERR_INVALID_ARG,
-                       "unknown backend '%s' (expected auto, fast or ref)", name);
+    for (size_t i = 0; i < NBACKEND_NAMES; i++) {
+        if (strcmp(name, backend_names[i].name))
+            continue;
+        if (backend_names[i].available && !backend_names[i].available())
+            return am_fail(ctx, AMSEL_ERR_UNSUPPORTED, "backend '%s': %s", name,
+                           backend_names[i].missing);
+        ctx->backend = backend_names[i].id;
+        return AMSEL_OK;
     }
-    return AMSEL_OK;
+    return am_fail(ctx, AMSEL_ERR_INVALID_ARG,
+                   "unknown backend '%s' (expected auto, fast, onednn, xnnpack or ref)", name);
 }
 
 const char *amsel_ctx_get_backend(const amsel_ctx *ctx)
 {
     if (!ctx)
         return "auto";
-    return ctx->backend == AM_BACKEND_REF ? "ref" : ctx->backend == AM_BACKEND_FAST ? "fast" : "auto";
+    for (size_t i = 1; i < NBACKEND_NAMES; i++)
+        if (backend_names[i].id == ctx->backend)
+            return backend_names[i].name;
+    return "auto";
 }
 
 void amsel_ctx_get_limits(const amsel_ctx *ctx, amsel_limits *l)

@@ -22,7 +22,13 @@ struct amsel_ctx {
 };
 
 /* amsel_ctx_set_backend's choices (auto is the zeroed default). */
-enum { AM_BACKEND_AUTO = 0, AM_BACKEND_REF = 1, AM_BACKEND_FAST = 2 };
+enum {
+    AM_BACKEND_AUTO = 0,
+    AM_BACKEND_REF = 1,
+    AM_BACKEND_FAST = 2,
+    AM_BACKEND_ONEDNN = 3,
+    AM_BACKEND_XNNPACK = 4
+};
 
 /* The number of threads models of ctx run on (threads resolved). */
 int am_ctx_threads(const amsel_ctx *ctx);

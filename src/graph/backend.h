@@ -18,5 +18,10 @@ extern const am_backend am_backend_reference;
 /* AVX-512 VNNI convolutions (src/backend/fast/); declines everything on
  * other CPUs and when the context asks for the reference backend. */
 extern const am_backend am_backend_fast;
+/* oneDNN convolutions (src/backend/onednn/), when built with libdnnl. */
+extern const am_backend am_backend_onednn;
+/* XNNPACK operators (src/backend/xnnpack/), when built with libXNNPACK:
+ * the fast path on CPUs without AVX-512 VNNI (Arm). */
+extern const am_backend am_backend_xnnpack;
 
 #endif

@@ -10,9 +10,11 @@
 
 #define ARENA_ALIGN 64
 
-/* Backends in priority order; the reference backend comes last and takes
- * every node the others decline. */
-static const am_backend *const backends[] = {&am_backend_fast, &am_backend_reference};
+/* Backends in priority order; each claims only under the context's
+ * backend choices it serves (ctx->backend), the reference backend comes
+ * last and takes every node the others decline. */
+static const am_backend *const backends[] = {&am_backend_onednn, &am_backend_fast,
+                                             &am_backend_xnnpack, &am_backend_reference};
 #define NBACKENDS (sizeof backends / sizeof backends[0])
 
 static size_t align_up(size_t x) { return (x + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1); }

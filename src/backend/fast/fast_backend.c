@@ -96,7 +96,7 @@ static void run_fast_lut(const am_node *n, void *const *t)
 
 static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 {
-    if (ctx->backend == AM_BACKEND_REF)
+    if (ctx->backend != AM_BACKEND_AUTO && ctx->backend != AM_BACKEND_FAST)
         return 0;
     if ((n->opcode == TFL_QUANTIZE || n->opcode == TFL_HARD_SWISH) && n->lut &&
         am_fast_lut_supported()) {

@@ -1,0 +1,17 @@
+# oneDNN (Debian libdnnl-dev) for the onednn backend: optional; without it
+# the backend declines every operator and `--backend onednn` is refused.
+option(AMSEL_WITH_ONEDNN "Build the oneDNN backend when libdnnl is found" OFF)
+if(AMSEL_WITH_ONEDNN AND NOT AMSEL_MINIMAL)
+  find_path(DNNL_INCLUDE_DIR dnnl.h)
+  find_library(DNNL_LIBRARY dnnl)
+endif()
+if(AMSEL_WITH_ONEDNN AND NOT AMSEL_MINIMAL AND DNNL_INCLUDE_DIR AND DNNL_LIBRARY)
+  set(AMSEL_HAVE_ONEDNN ON)
+  message(STATUS "amsel: oneDNN backend (${DNNL_LIBRARY})")
+  target_compile_definitions(amsel PRIVATE AMSEL_HAVE_ONEDNN=1)
+  target_include_directories(amsel PRIVATE ${DNNL_INCLUDE_DIR})
+  target_link_libraries(amsel PRIVATE ${DNNL_LIBRARY})
+else()
+  set(AMSEL_HAVE_ONEDNN OFF)
+  message(STATUS "amsel: oneDNN not used, onednn backend unavailable")
+endif()
