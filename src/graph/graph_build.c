@@ -304,6 +304,37 @@ static int broadcasts(am_shape a, am_shape c, am_shape o)
     return 1;
 }
 
+static size_t shape_elems(am_shape s) { return (size_t)s.n * s.h * s.w * s.c; }
+
+/* ADD or MUL with a one-element constant is a unary operator on the other
+ * input's bytes: a 256-entry table, filled by running the reference
+ * kernel on every byte value (so it is exact by construction). The
+ * squeeze-excite blocks' hard sigmoid (x + 3) * 1/6 is two of these. */
+static amsel_status binary_as_table(builder *b, am_node *n)
+{
+    const am_tensor_info *t0 = TI(b, n->in[0]), *t1 = TI(b, n->in[1]), *to = TI(b, n->out);
+    const int c = t1->is_const && shape_elems(t1->shape) == 1   ? 1
+                  : t0->is_const && shape_elems(t0->shape) == 1 ? 0
+                                                                : -1;
+    if (c < 0 || TI(b, n->in[1 - c])->is_const || !same_shape(TI(b, n->in[1 - c])->shape, to->shape))
+        return AMSEL_OK;
+    const uint8_t *k = b->g->tfl.tensors[n->in[c]].data;
+    uint8_t bytes[256];
+    for (int i = 0; i < 256; i++)
+        bytes[i] = (uint8_t)i;
+    const am_shape all = {1, 1, 1, 256}, one = {1, 1, 1, 1};
+    n->lut = am_malloc(b->ctx, 256);
+    if (!n->lut)
+        return AMSEL_ERR_NOMEM;
+    const void *a = c ? (const void *)bytes : k, *d = c ? k : (const void *)bytes;
+    if (n->opcode == TFL_ADD)
+        am_ref_add(&n->p.add, c ? all : one, a, c ? one : all, d, all, n->lut);
+    else
+        am_ref_mul(&n->p.mul, c ? all : one, a, c ? one : all, d, all, n->lut);
+    n->ninputs = 1, n->in[0] = n->in[1 - c];
+    return AMSEL_OK;
+}
+
 static amsel_status lower_binary(builder *b, am_node *n)
 {
     const am_tfl_op *op = b->op;
@@ -339,7 +370,7 @@ static amsel_status lower_binary(builder *b, am_node *n)
     }
     n->ninputs = 2, n->in[0] = x, n->in[1] = y, n->out = out;
     n->in_shape[1] = ty->shape;
-    return AMSEL_OK;
+    return binary_as_table(b, n);
 }
 
 static amsel_status lower_lut(builder *b, am_node *n)

@@ -96,10 +96,11 @@ static void run_fast_lut(const am_node *n, void *const *t)
 
 static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 {
-    if (ctx->backend != AM_BACKEND_AUTO && ctx->backend != AM_BACKEND_FAST)
+    /* under onednn: the operators the onednn backend (tried first) declines */
+    if (ctx->backend != AM_BACKEND_AUTO && ctx->backend != AM_BACKEND_FAST &&
+        ctx->backend != AM_BACKEND_ONEDNN)
         return 0;
-    if ((n->opcode == TFL_QUANTIZE || n->opcode == TFL_HARD_SWISH) && n->lut &&
-        am_fast_lut_supported()) {
+    if (n->lut && am_fast_lut_supported()) { /* any table node (graph_build.c) */
         n->run = run_fast_lut;
         if (elems(n->out_shape) >= PAR_MIN_ELEMS)
             n->run_part = run_fast_lut_part;

@@ -154,7 +154,18 @@ AM_INL void gemm_block(const am_fast_conv *s, const uint8_t *rows, size_t pix, i
     for (int j = 0; j < nb; j++) {
         const int c = (cb + j) * 16;
         for (int i = 0; i < mr; i++) {
-            const __m512i rs = _mm512_set1_epi32(s->wo ? s->rowsum[pix + i] : 0);
+            int32_t rsv = 0;
+            if (s->rs_inline) {
+                uint32_t sum = 0; /* wo' * sum of the row's real taps, mod 2^32 */
+                for (int k = 0; k < kp; k++) {
+                    const uint32_t xv = r0[(size_t)i * kp + k] ^ (flip ? 0x80u : 0u);
+                    sum += xv * (uint32_t)(int32_t)((const int8_t *)s->wob)[k];
+                }
+                rsv = (int32_t)(sum <= INT32_MAX ? (int32_t)sum : -(int32_t)(~sum) - 1);
+            } else if (s->wo) {
+                rsv = s->rowsum[pix + i];
+            }
+            const __m512i rs = _mm512_set1_epi32(rsv);
             acc[i][j] = rq64_apply(s, s->mult, s->modd, s->left, c, _mm512_add_epi32(acc[i][j], rs));
         }
     }
@@ -171,7 +182,7 @@ AM_INL void gemm_block(const am_fast_conv *s, const uint8_t *rows, size_t pix, i
 #define GEMM_RQ4(a0, a1, a2, a3, c)                                                       \
     do {                                                                                  \
         const rqc q_ = rqc_load(s, s->mult, s->modd, s->left, (c));                      \
-        const int32_t *rs_ = s->wo ? s->rowsum + pix : NULL; /* wo' = 0: no row sums */   \
+        const int32_t *rs_ = s->wo && !rsi ? s->rowsum + pix : NULL; /* none or inline */  \
         a0 = rqc_apply(&q_, rs_ ? _mm512_add_epi32(a0, _mm512_set1_epi32(rs_[0])) : a0, simple); \
         a1 = rqc_apply(&q_, rs_ ? _mm512_add_epi32(a1, _mm512_set1_epi32(rs_[1])) : a1, simple); \
         a2 = rqc_apply(&q_, rs_ ? _mm512_add_epi32(a2, _mm512_set1_epi32(rs_[2])) : a2, simple); \
@@ -189,8 +200,10 @@ AM_INL void gemm_block(const am_fast_conv *s, const uint8_t *rows, size_t pix, i
  * They are nseg segments of kp / nseg bytes, rowstride bytes apart (one
  * segment: an activation row; kh segments: the kernel rows of an
  * implicit convolution, read from the input itself). */
+/* rsi: s->rs_inline (row sums accumulated here, in r0..r3). */
 AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, size_t rowstride,
-                     int nseg, size_t pix, int cb, int nb, int flip, int simple, uint8_t *out)
+                     int nseg, size_t pix, int cb, int nb, int flip, int simple, int rsi,
+                     uint8_t *out)
 {
     const int kp = s->kp, seg = kp / nseg;
     const size_t wstride = (size_t)(kp / 4) * 64;
@@ -207,6 +220,9 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
     __m512i c10 = c00, c11 = c01, c12 = c02, c13 = c03;
     __m512i c20 = c00, c21 = c01, c22 = c02, c23 = c03;
     __m512i c30 = c00, c31 = c01, c32 = c02, c33 = c03;
+    /* rsi: wo' * the row sums of the 4 pixels, pixel i in lanes 4i..4i+3
+     * (one VPDPBUSD on the 4 pixels' bytes side by side) */
+    __m512i rs4 = _mm512_setzero_si512();
     for (int ky = 0; ky < nseg; ky++)
     for (int g = 0; g < seg; g += 4) {
         const int k = ky * seg + g;
@@ -216,8 +232,9 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
         const __m512i b1 = nb > 1 ? _mm512_load_si512(wk + wstride) : b0;
         const __m512i b2 = nb > 2 ? _mm512_load_si512(wk + 2 * wstride) : b0;
         const __m512i b3 = nb > 3 ? _mm512_load_si512(wk + 3 * wstride) : b0;
+        const __m512i bw = rsi ? _mm512_set1_epi32(s->wob[k / 4]) : b0;
         int32_t x4;
-        __m512i a;
+        __m512i a, a4 = b0;
 #define ROW(i, ci0, ci1, ci2, ci3)                           \
     memcpy(&x4, r + (i) * pstep, 4);                         \
     a = _mm512_set1_epi32(x4);                               \
@@ -226,12 +243,27 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
     DP(ci0, a, b0);                                          \
     if (nb > 1) DP(ci1, a, b1);                              \
     if (nb > 2) DP(ci2, a, b2);                              \
-    if (nb > 3) DP(ci3, a, b3);
+    if (nb > 3) DP(ci3, a, b3);                              \
+    if (rsi) a4 = _mm512_mask_blend_epi32((__mmask16)(0xF << (4 * (i))), a4, a);
         ROW(0, c00, c01, c02, c03)
         ROW(1, c10, c11, c12, c13)
         ROW(2, c20, c21, c22, c23)
         ROW(3, c30, c31, c32, c33)
 #undef ROW
+        if (rsi)
+            DP(rs4, a4, bw);
+    }
+    if (rsi) {
+        const __m512i r0 = _mm512_permutexvar_epi32(_mm512_set1_epi32(0), rs4);
+        const __m512i r1 = _mm512_permutexvar_epi32(_mm512_set1_epi32(4), rs4);
+        const __m512i r2 = _mm512_permutexvar_epi32(_mm512_set1_epi32(8), rs4);
+        const __m512i r3 = _mm512_permutexvar_epi32(_mm512_set1_epi32(12), rs4);
+        c00 = _mm512_add_epi32(c00, r0), c10 = _mm512_add_epi32(c10, r1);
+        c20 = _mm512_add_epi32(c20, r2), c30 = _mm512_add_epi32(c30, r3);
+        if (nb > 1) {
+            c01 = _mm512_add_epi32(c01, r0), c11 = _mm512_add_epi32(c11, r1);
+            c21 = _mm512_add_epi32(c21, r2), c31 = _mm512_add_epi32(c31, r3);
+        }
     }
     const int c = cb * 16;
     GEMM_RQ4(c00, c10, c20, c30, c);
@@ -265,12 +297,16 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
     {                                                                                        \
         const size_t kp = (size_t)s->kp;                                                     \
         size_t pix = p0;                                                                     \
-        if (s->simple)                                                                       \
+        if (s->rs_inline && NB <= 2)                                                         \
             for (; pix + MR <= p1; pix += MR)                                                \
-                gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, 1, out);    \
+                gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, s->simple, 1, \
+                         out);                                                               \
+        else if (s->simple)                                                                  \
+            for (; pix + MR <= p1; pix += MR)                                                \
+                gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, 1, 0, out); \
         else                                                                                 \
             for (; pix + MR <= p1; pix += MR)                                                \
-                gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, 0, out);    \
+                gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, 0, 0, out); \
         for (; pix < p1; pix++)                                                              \
             gemm_block(s, rows + (pix - p0) * kp, pix, 1, cb, NB, FLIP, out);                \
     }
@@ -318,10 +354,12 @@ static int implicit_block(const am_fast_conv *s, const uint8_t *in, size_t pix,
     {                                                                                        \
         const size_t pstep = (size_t)s->p.stride_w * s->in.c;                               \
         const size_t rowstride = (size_t)s->p.dil_h * s->in.w * s->in.c;                    \
-        if (s->simple)                                                                       \
-            gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, 1, out);       \
+        if (s->rs_inline && NB <= 2)                                                         \
+            gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, s->simple, 1, out); \
+        else if (s->simple)                                                                  \
+            gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, 1, 0, out);    \
         else                                                                                 \
-            gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, 0, out);       \
+            gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, 0, 0, out);    \
     }
 GEMM_IMPL(1)
 GEMM_IMPL(2)
@@ -385,7 +423,7 @@ static void conv_run(am_fast_conv *s, const uint8_t *in, uint8_t *out, int part,
     for (size_t p0 = q0; p0 < q1; p0 += (size_t)s->col_pixels) {
         const size_t n = q1 - p0 < (size_t)s->col_pixels ? q1 - p0 : (size_t)s->col_pixels;
         im2col(s, in, p0, n, cols);
-        if (s->wo)
+        if (s->wo && !s->rs_inline)
             row_sums(s, cols, p0, n, 0);
         for (int cb = 0; cb < nblocks; cb += NB_MAX) {
             const int nb = nblocks - cb < NB_MAX ? nblocks - cb : NB_MAX;

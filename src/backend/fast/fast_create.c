@@ -33,6 +33,7 @@ void am_fast_conv_destroy(amsel_ctx *ctx, am_fast_conv *s)
 {
     if (!s)
         return;
+    am_fast_conv_destroy(ctx, s->wide);
     for (int i = 0; i < s->nblocks; i++)
         am_free(ctx, s->blocks[i]);
     am_free(ctx, s);
@@ -88,6 +89,39 @@ am_fast_conv *am_fast_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_p
                                   const int32_t *bias, am_shape out, int *nomem)
 {
     return am_fast_conv_create_par(ctx, depthwise, p, in, kh, kw, weights, bias, out, 1, nomem);
+}
+
+/* s->wide for a depthwise s with 8 or 16 channels (see fast_internal.h):
+ * channel i of the wide one is channel i % c. 0: out of memory. */
+static int create_wide(amsel_ctx *ctx, am_fast_conv *s, const am_conv_params *p,
+                       const void *weights, const int32_t *bias)
+{
+    enum { W = 32 };
+    const int c = s->out.c, taps = s->kh * s->kw;
+    int32_t mult[W], shift[W], wbias[W];
+    uint8_t *w = am_malloc(ctx, (size_t)taps * W);
+    if (!w)
+        return 0;
+    for (int i = 0; i < W; i++) {
+        mult[i] = p->out_mult[i % c];
+        shift[i] = p->out_shift[i % c];
+        wbias[i] = bias ? bias[i % c] : 0;
+    }
+    for (int t = 0; t < taps; t++)
+        for (int i = 0; i < W; i++)
+            w[(size_t)t * W + i] = ((const uint8_t *)weights)[(size_t)t * c + i % c];
+    am_conv_params pw = *p;
+    pw.out_mult = mult;
+    pw.out_shift = shift;
+    const am_shape in = {s->in.n, s->in.h, s->in.w, W}, out = {s->out.n, s->out.h, s->out.w, W};
+    int nomem = 0;
+    s->wide = am_fast_conv_create_par(ctx, 1, &pw, in, s->kh, s->kw, w, wbias, out, 1, &nomem);
+    am_free(ctx, w);
+    if (!s->wide)
+        return !nomem; /* declined: run without it */
+    for (int t = 0; t <= taps; t++)
+        s->wide->tap_off[t] = s->tap_off[t]; /* offsets in this convolution's rows */
+    return 1;
 }
 
 am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_conv_params *p,
@@ -226,6 +260,11 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
             const uint32_t v = (uint32_t)s->cconst_p[i] + sw * (uint32_t)p->in_offset;
             s->cconst_p[i] = v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
         }
+        if ((oc_n == 8 || oc_n == 16) && p->stride_w == 1 && p->dil_w == 1 &&
+            !create_wide(ctx, s, p, weights, bias)) {
+            *nomem = 1;
+            goto decline;
+        }
         return s;
     }
 
@@ -247,15 +286,24 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
      * that symmetric int8 weights give wo' = 0: no row sums at all) */
     const int32_t aw = p->w_signed ? 0 : 128; /* w = wv + aw */
     s->wo = p->w_offset + aw;
-    /* garbage in the pad bytes is harmless only without row sums */
-    s->implicit = !s->direct && p->dil_w == 1 && s->wo == 0;
+    /* one or two blocks of 16 channels: a row-sum pass (one horizontal
+     * sum per pixel) costs more than one VPDPBUSD per 4 taps in the GEMM */
+    s->rs_inline = !s->direct && s->wo != 0 && s->wo >= -128 && s->wo <= 127 && ocp <= 32;
+    /* garbage in the pad bytes is harmless only where the row sums skip them */
+    s->implicit = !s->direct && p->dil_w == 1 && (s->wo == 0 || s->rs_inline);
     s->seg = (kw * in.c + 3) & ~3;
     s->kp = s->implicit ? kh * s->seg : (int)((k + 3) & ~(size_t)3);
     const int kp = s->kp, span = kw * in.c;
     s->wpack = fast_alloc(ctx, s, (size_t)ocp * kp);
     s->rowsum = fast_alloc(ctx, s, npix * 4);
-    if (!s->wpack || !s->rowsum)
+    s->wob = fast_alloc(ctx, s, (size_t)kp);
+    if (!s->wpack || !s->rowsum || !s->wob)
         goto nomem;
+    for (int i = 0; i < kp; i++) {
+        /* packed position i is a real tap unless it is a segment's pad byte or the K tail */
+        const int real = s->implicit ? i % s->seg < span && i / s->seg < kh : i < (int)k;
+        ((int8_t *)s->wob)[i] = (int8_t)(real ? s->wo : 0);
+    }
     if (!s->direct) {
         /* ~24 KiB of im2col rows per block (L1: 48 KiB was 8% slower), a multiple of MR pixels */
         s->col_pixels = 24 * 1024 / kp / MR * MR;

@@ -87,6 +87,23 @@ AM_INL void dw_row_block(const am_fast_conv *s, const uint8_t *row, uint8_t *oro
     }
 }
 
+/* n groups of 32 / c pixels of a row from base (window origin) and o,
+ * through the wide convolution w (32 bytes a step on both sides). */
+AM_INL void dw_row_wide(const am_fast_conv *w, const uint8_t *base, uint8_t *o, int n,
+                        const int32_t *toff, int npair, int act_signed, int simple)
+{
+    const __m512i cl = _mm512_load_si512(w->cconst_p), ch = _mm512_load_si512(w->cconst_p + 16);
+    const rqc ql = rqc_load(w, w->mult_p, w->modd_p, w->left_p, 0);
+    const rqc qh = rqc_load(w, w->mult_p, w->modd_p, w->left_p, 16);
+    const __m512i vmin = _mm512_set1_epi16((short)w->p.act_min);
+    const __m512i vmax = _mm512_set1_epi16((short)w->p.act_max);
+    for (int i = 0; i < n; i++, base += 32, o += 32) {
+        __m512i lo = cl, hi = ch;
+        dw32_acc_in(w, base, toff, npair, 0, 1, ~(__mmask32)0, act_signed, &lo, &hi);
+        dw32_store(&ql, &qh, lo, hi, vmin, vmax, ~(__mmask32)0, simple, o);
+    }
+}
+
 /* One output pixel of any position: taps outside the image read zbuf
  * (the input zero point, whose x + in_offset is 0). */
 AM_INL void dw_pixel(const am_fast_conv *s, const uint8_t *in, int b, int oy, int ox,
@@ -157,6 +174,15 @@ AM_INL void dw_rows(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int 
             dw_pixel(s, in, b, oy, ox, act_signed, out);
         const uint8_t *row = in + (((size_t)b * s->in.h + iy0) * s->in.w) * c_n;
         uint8_t *orow = out + (((size_t)b * s->out.h + oy) * ow) * c_n;
+        if (s->wide) {
+            /* the interior in groups of 32 / c_n pixels, the rest below */
+            const int per = 32 / c_n, n = (ox_hi - ox_lo) / per;
+            dw_row_wide(s->wide, row + (ptrdiff_t)(ox_lo - p->pad_left) * c_n,
+                        orow + (size_t)ox_lo * c_n, n, toff, npair, act_signed, simple);
+            dw_row_block(s, row, orow, toff, npair, 0, 0, ox_lo + n * per, ox_hi, act_signed,
+                         simple);
+            continue;
+        }
         int c = 0;
         for (; c + 32 <= c_n; c += 32)
             dw_row_block(s, row, orow, toff, npair, c, 1, ox_lo, ox_hi, act_signed, simple);

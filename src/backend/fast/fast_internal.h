@@ -57,12 +57,23 @@ struct am_fast_conv {
     int nparts;           /* threads with scratch of their own (create_par's nthreads) */
     int col_pixels;       /* conv, not direct: pixels per im2col block */
     int32_t *rowsum;      /* conv: [npix] wo' * sum of xv (mod 2^32) */
+    /* conv with few output channels (stems: 3 input channels), wo' != 0:
+     * the row sums are accumulated inside the GEMM, one more VPDPBUSD per
+     * 4 taps with wob (wo' on real taps, 0 on pad bytes) instead of a pass
+     * over the rows; this also lets such convolutions be implicit */
+    int rs_inline;
+    int32_t *wob;         /* [kp / 4] four bytes: wo' or 0 */
     int has_left;         /* some channel has a left shift */
     /* 64-bit requantization tables (rq64_build): natural channel order
      * (conv) or the depthwise lane order; simple: see rq64_build; clamp:
      * the activation range is narrower than the type's */
     int64_t *ke, *ko, *ce, *co, *se, *so; /* [ocp32 / 2] */
     int simple, clamp;
+    /* depthwise with 8 or 16 channels, stride and dilation 1 across: the
+     * same convolution on 32 "channels" = 32 / c consecutive pixels of a
+     * row (weights and constants tiled, tap offsets of this one), so that
+     * a row's interior runs 32 bytes at a time instead of c */
+    am_fast_conv *wide;
     void *blocks[40];     /* allocations, freed by destroy */
     int nblocks;
 };

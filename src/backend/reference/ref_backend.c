@@ -58,6 +58,10 @@ static void run_softmax(const am_node *n, void *const *t)
 static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 {
     (void)ctx, (void)g;
+    if (n->lut) { /* QUANTIZE, HARD_SWISH, ADD/MUL with a scalar constant */
+        n->run = run_lut;
+        return 1;
+    }
     switch (n->opcode) {
     case TFL_CONV_2D: n->run = run_conv; break;
     case TFL_DEPTHWISE_CONV_2D: n->run = run_depthwise; break;
