@@ -3,8 +3,8 @@
  *  1. per kernel: random CONV_2D and DEPTHWISE_CONV_2D problems (odd
  *     channel counts, strides, padding, dilation, uint8 per-tensor and
  *     int8 per-channel, zero points, clamps), output buffers poisoned and
- *     guarded, fast vs am_ref_*; the same for ADD, MUL and
- *     the lookup tables;
+ *     guarded, fast vs am_ref_*; the same for ADD, MUL, global
+ *     average pooling and the lookup tables;
  *     each conv kernel also split into 2 and 3 parts (the threads' work);
  *  2. per model: the eight shared models loaded with "ref" and with
  *     "fast" on 1, 2 and 3 threads, run on random inputs and on a real
@@ -250,6 +250,39 @@ static void test_lut(void)
     }
 }
 
+/* Global average pooling: random sizes, both types, clamps; every sum
+ * of a channel and its rounding compared with the reference. */
+static void test_global_pool(void)
+{
+    enum { MAXC = 200, MAXPIX = 20 * 20 };
+    static uint8_t x[2 * MAXPIX * MAXC], r[2 * MAXC + GUARD], f[2 * MAXC + GUARD];
+    int ran = 0;
+    for (int iter = 0; iter < 200; iter++) {
+        am_pool_params p;
+        memset(&p, 0, sizeof p);
+        p.type = rnd() % 2 ? AM_I8 : AM_U8;
+        const int lo = p.type == AM_I8 ? -128 : 0, hi = p.type == AM_I8 ? 127 : 255;
+        p.act_min = rnd() % 2 ? lo : rnd_in(lo, lo + 100);
+        p.act_max = rnd() % 2 ? hi : rnd_in(hi - 100, hi);
+        const am_shape in = {rnd_in(1, 2), rnd_in(1, 20), rnd_in(1, 20), rnd_in(1, MAXC)};
+        const am_shape out = {in.n, 1, 1, in.c};
+        p.filter_h = in.h, p.filter_w = in.w, p.stride_h = p.stride_w = 1;
+        CHECK(am_fast_global_pool_supported(&p, in, out));
+        /* mostly extreme bytes, so sums and half-way roundings are stressed */
+        for (size_t i = 0; i < (size_t)in.n * in.h * in.w * in.c; i++)
+            x[i] = (uint8_t)(rnd() % 3 ? (rnd() % 2 ? 0 : 255) : rnd());
+        memset(r, POISON, sizeof r);
+        memset(f, POISON, sizeof f);
+        am_ref_avg_pool(&p, in, x, out, r);
+        am_fast_global_pool(&p, in, x, f);
+        CHECK(memcmp(r, f, sizeof r) == 0);
+        ran++;
+    }
+    const am_pool_params padded = {.filter_h = 3, .filter_w = 3, .pad_top = 1};
+    CHECK(!am_fast_global_pool_supported(&padded, (am_shape){1, 3, 3, 8}, (am_shape){1, 1, 1, 8}));
+    printf("global pool: %d random cases bit-exact\n", ran);
+}
+
 static const char *const models[] = {
     "mobilenet_v1_0.25_128_quant.tflite",
     "mobilenet_v1_0.5_160_quant.tflite",
@@ -376,6 +409,7 @@ int main(void)
     test_kernels(fast_ctx);
     test_eltwise();
     test_lut();
+    test_global_pool();
     const char *data = check_data_dir();
     if (data)
         test_models(ref_ctx, fast_ctxs, data);

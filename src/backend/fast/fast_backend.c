@@ -1,7 +1,8 @@
 /* The fast backend: claims CONV_2D, DEPTHWISE_CONV_2D (depth
- * multiplier 1), ADD and MUL (same shapes or an H/W broadcast), and QUANTIZE/HARD_SWISH
- * tables (with AVX-512 VBMI) on CPUs with AVX-512 VNNI and runs them with the kernels
- * of fast_conv.c, fast_dw.c and fast_eltwise.c, bit-exact with the
+ * multiplier 1), ADD and MUL (same shapes or an H/W broadcast), global
+ * AVERAGE_POOL_2D, and every 256-entry table node (with AVX-512 VBMI) on
+ * CPUs with AVX-512 VNNI and runs them with the kernels of fast_conv.c,
+ * fast_dw.c, fast_eltwise.c and fast_pool.c, bit-exact with the
  * reference; every other node, and every node on other CPUs, falls
  * through to the reference backend. Large nodes also get run_part, which
  * runs a slice of the output (pixels, rows or elements) for the graph's
@@ -94,6 +95,11 @@ static void run_fast_lut(const am_node *n, void *const *t)
     am_fast_lut(n->lut, (size_t)s.n * s.h * s.w * s.c, t[n->in[0]], t[n->out]);
 }
 
+static void run_fast_global_pool(const am_node *n, void *const *t)
+{
+    am_fast_global_pool(&n->p.pool, n->in_shape[0], t[n->in[0]], t[n->out]);
+}
+
 static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 {
     /* under onednn: the operators the onednn backend (tried first) declines */
@@ -104,6 +110,11 @@ static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
         n->run = run_fast_lut;
         if (elems(n->out_shape) >= PAR_MIN_ELEMS)
             n->run_part = run_fast_lut_part;
+        return 1;
+    }
+    if (n->opcode == TFL_AVERAGE_POOL_2D &&
+        am_fast_global_pool_supported(&n->p.pool, n->in_shape[0], n->out_shape)) {
+        n->run = run_fast_global_pool;
         return 1;
     }
     if ((n->opcode == TFL_ADD || n->opcode == TFL_MUL) && n->ninputs == 2 &&

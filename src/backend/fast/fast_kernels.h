@@ -50,6 +50,11 @@ void am_fast_add(const am_add_params *p, am_shape a, const void *in1, am_shape b
 void am_fast_mul(const am_mul_params *p, am_shape a, const void *in1, am_shape b,
                  const void *in2, am_shape out, void *output);
 
+/* am_ref_avg_pool where the window is the whole image (output 1x1, no
+ * padding), if am_fast_global_pool_supported. */
+int am_fast_global_pool_supported(const am_pool_params *p, am_shape in, am_shape out);
+void am_fast_global_pool(const am_pool_params *p, am_shape in, const void *input, void *output);
+
 /* am_ref_lut on AVX-512 VBMI (VPERMI2B); am_fast_lut_supported says
  * whether this CPU has it. */
 int am_fast_lut_supported(void);
