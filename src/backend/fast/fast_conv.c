@@ -440,7 +440,7 @@ void am_fast_conv_run_part(am_fast_conv *s, const void *input, void *output, int
     if (s->depthwise) {
         const int rows = s->out.n * s->out.h;
         am_fast_dw_run(s, input, output, (int)((long)rows * part / nparts),
-               (int)((long)rows * (part + 1) / nparts));
+                       (int)((long)rows * (part + 1) / nparts), thread);
     } else {
         conv_run(s, input, output, part, nparts, thread);
     }

@@ -260,6 +260,16 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
             const uint32_t v = (uint32_t)s->cconst_p[i] + sw * (uint32_t)p->in_offset;
             s->cconst_p[i] = v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
         }
+        const int eff_h = (kh - 1) * p->dil_h + 1, eff_w = (kw - 1) * p->dil_w + 1;
+        const int pad_w = (out.w - 1) * p->stride_w + eff_w;
+        if (p->pad_top > 0 || p->pad_left > 0 || (out.h - 1) * p->stride_h + eff_h > in.h ||
+            pad_w - p->pad_left > in.w) {
+            s->pad_w = pad_w;
+            s->pad_stride = (size_t)kh * pad_w * oc_n + 64; /* 32-byte loads of the last block */
+            s->padbuf = fast_alloc(ctx, s, s->pad_stride * (size_t)nparts);
+            if (!s->padbuf)
+                goto nomem;
+        }
         if ((oc_n == 8 || oc_n == 16) && p->stride_w == 1 && p->dil_w == 1 &&
             !create_wide(ctx, s, p, weights, bias)) {
             *nomem = 1;

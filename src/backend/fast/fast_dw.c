@@ -136,13 +136,36 @@ AM_INL void dw_pixel(const am_fast_conv *s, const uint8_t *in, int b, int oy, in
     }
 }
 
+/* The kh input rows of output row oy of image b, padded with the input
+ * zero point to s->pad_w pixels (padded column j is input column j -
+ * pad_left), into buf. */
+static void pad_rows(const am_fast_conv *s, const uint8_t *in, int b, int oy, uint8_t *buf)
+{
+    const am_conv_params *p = &s->p;
+    const int c_n = s->out.c, zp = (-p->in_offset) & 0xff;
+    const size_t row_bytes = (size_t)s->pad_w * c_n;
+    const int left = p->pad_left < s->pad_w ? p->pad_left : s->pad_w;
+    int n = s->in.w < s->pad_w - left ? s->in.w : s->pad_w - left; /* input pixels copied */
+    for (int ky = 0; ky < s->kh; ky++, buf += row_bytes) {
+        const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+        if (iy < 0 || iy >= s->in.h) {
+            memset(buf, zp, row_bytes);
+            continue;
+        }
+        memset(buf, zp, (size_t)left * c_n);
+        memcpy(buf + (size_t)left * c_n,
+               in + (((size_t)b * s->in.h + iy) * s->in.w) * c_n, (size_t)n * c_n);
+        memset(buf + (size_t)(left + n) * c_n, zp, (size_t)(s->pad_w - left - n) * c_n);
+    }
+}
+
 /* Output rows [r0, r1) (row r = image r / out.h, y r % out.h). Pixels
  * whose window lies inside the image run channel block by channel block
  * along the row, with the constants in registers and the tap offsets
  * fixed (ntaps: a compile-time tap count, or 0); the rest take
  * dw_pixel. */
 AM_INL void dw_rows(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1,
-                    int ntaps, int act_signed, int simple)
+                    int ntaps, int act_signed, int simple, uint8_t *padbuf)
 {
     const am_conv_params *p = &s->p;
     const int c_n = s->out.c, kh = s->kh, kw = s->kw, taps = ntaps ? ntaps : kh * kw;
@@ -160,6 +183,31 @@ AM_INL void dw_rows(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int 
         ox_hi = ow;
     if (ox_lo > ox_hi)
         ox_lo = ox_hi;
+    if (padbuf) {
+        /* every row through a padded copy: all pixels are inner ones */
+        int32_t ptoff[DW_MAX_TAPS + 1];
+        for (int t = 0; t < taps; t++)
+            ptoff[t] = ((t / kw) * s->pad_w + (t % kw) * p->dil_w) * c_n;
+        ptoff[taps] = ptoff[taps - 1];
+        const uint8_t *row = padbuf + (size_t)p->pad_left * c_n; /* input column 0 */
+        for (int r = r0; r < r1; r++) {
+            const int b = r / s->out.h, oy = r % s->out.h;
+            pad_rows(s, in, b, oy, padbuf);
+            uint8_t *orow = out + (((size_t)b * s->out.h + oy) * ow) * c_n;
+            int ox0 = 0;
+            if (s->wide) {
+                const int per = 32 / c_n;
+                dw_row_wide(s->wide, padbuf, orow, ow / per, ptoff, npair, act_signed, simple);
+                ox0 = ow / per * per;
+            }
+            int c = 0;
+            for (; c + 32 <= c_n; c += 32)
+                dw_row_block(s, row, orow, ptoff, npair, c, 1, ox0, ow, act_signed, simple);
+            if (c < c_n)
+                dw_row_block(s, row, orow, ptoff, npair, c, 0, ox0, ow, act_signed, simple);
+        }
+        return;
+    }
     for (int r = r0; r < r1; r++) {
         const int b = r / s->out.h, oy = r % s->out.h;
         const int iy0 = oy * p->stride_h - p->pad_top;
@@ -193,9 +241,9 @@ AM_INL void dw_rows(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int 
 
 #define DW_RUN(NAME, NTAPS, SIGNED, SIMPLE)                                               \
     AM_TGT static void NAME(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, \
-                            int r1)                                                       \
+                            int r1, uint8_t *padbuf)                                      \
     {                                                                                     \
-        dw_rows(s, in, out, r0, r1, NTAPS, SIGNED, SIMPLE);                               \
+        dw_rows(s, in, out, r0, r1, NTAPS, SIGNED, SIMPLE, padbuf);                       \
     }
 DW_RUN(dw_any_u8, 0, 0, -1) /* simple -1: s->simple at run time */
 DW_RUN(dw_any_i8, 0, 1, -1)
@@ -206,15 +254,17 @@ DW_RUN(dw_25_i8, 25, 1, 1)
 
 static int rq_simple(const am_fast_conv *s) { return s->simple; }
 
-void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1)
+void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1,
+                    int thread)
 {
     const int taps = s->kh * s->kw, sgn = s->type == AM_I8;
+    uint8_t *pb = s->padbuf ? s->padbuf + (size_t)thread * s->pad_stride : NULL;
     if (taps == 9 && rq_simple(s))
-        (sgn ? dw_9_i8 : dw_9_u8)(s, in, out, r0, r1);
+        (sgn ? dw_9_i8 : dw_9_u8)(s, in, out, r0, r1, pb);
     else if (taps == 25 && rq_simple(s))
-        (sgn ? dw_25_i8 : dw_25_u8)(s, in, out, r0, r1);
+        (sgn ? dw_25_i8 : dw_25_u8)(s, in, out, r0, r1, pb);
     else
-        (sgn ? dw_any_i8 : dw_any_u8)(s, in, out, r0, r1);
+        (sgn ? dw_any_i8 : dw_any_u8)(s, in, out, r0, r1, pb);
 }
 
 #endif

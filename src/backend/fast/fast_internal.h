@@ -74,6 +74,12 @@ struct am_fast_conv {
      * row (weights and constants tiled, tap offsets of this one), so that
      * a row's interior runs 32 bytes at a time instead of c */
     am_fast_conv *wide;
+    /* depthwise with padding: each output row first copies its kh input
+     * rows into padbuf (this thread's part), the outside filled with the
+     * input zero point, so that every pixel takes the inner kernel */
+    uint8_t *padbuf;
+    int pad_w;            /* padded row width in pixels */
+    size_t pad_stride;    /* bytes of one thread's padbuf */
     void *blocks[40];     /* allocations, freed by destroy */
     int nblocks;
 };
@@ -265,8 +271,10 @@ AM_INL __m512i load_x16(const uint8_t *p, __mmask16 m, int act_signed)
     return act_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
 }
 
-/* Output rows [r0, r1) of a depthwise convolution (fast_dw.c). */
-void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1);
+/* Output rows [r0, r1) of a depthwise convolution (fast_dw.c) on thread
+ * thread (its scratch). */
+void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1,
+                    int thread);
 
 #endif /* AM_FAST_X86 */
 #endif
