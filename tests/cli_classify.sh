@@ -59,3 +59,14 @@ fi
 "$AMSEL" models > "$T/models.tsv" || fail "amsel models"
 [ "$(wc -l < "$T/models.tsv")" -eq 9 ] || fail "models table rows"
 finish
+# Only bad images: exit 1, the errors name them, and stdout stays empty (no
+# header without an answer); a bad image among good ones still fails the run.
+if "$AMSEL" classify --model v3-small_224_1.0_uint8 "$T/none.jpg" > "$T/bad.tsv" 2> "$T/bad.err"; then
+    fail "a missing image exited 0"
+fi
+[ ! -s "$T/bad.tsv" ] || fail "output printed for a run with no answer"
+grep -q "none.jpg" "$T/bad.err" || fail "error does not name the image"
+if "$AMSEL" classify --model v3-small_224_1.0_uint8 --top 1 "$T/none.jpg" "$I/parrot.jpg" > "$T/mix.tsv" 2>/dev/null; then
+    fail "a missing image among good ones exited 0"
+fi
+[ "$(wc -l < "$T/mix.tsv")" -eq 2 ] || fail "good image not answered after a bad one"

@@ -64,9 +64,7 @@ static int classify_selector(amsel_ctx *ctx, const char *path, const char *model
         cli_error("%s", amsel_last_error(ctx));
         return 1;
     }
-    int failures = 0;
-    printf("image\trank\tclass\tscore\tlabel\tmodels\ttotal_ms%s\n",
-           timing ? "\tfeatures_ms\tpremodel_ms\tmodel_ms" : "");
+    int failures = 0, header = 0;
     for (int i = 0; i < nimg; i++) {
         amsel_image *img;
         amsel_selection r;
@@ -82,6 +80,9 @@ static int classify_selector(amsel_ctx *ctx, const char *path, const char *model
             failures++;
             continue;
         }
+        if (!header++) /* not before the first answer: a run of bad images prints nothing */
+            printf("image\trank\tclass\tscore\tlabel\tmodels\ttotal_ms%s\n",
+                   timing ? "\tfeatures_ms\tpremodel_ms\tmodel_ms" : "");
         for (int k = 0; k < top; k++) {
             printf("%s\t%d\t%d\t%.6f\t%s\t", images[i], k + 1, r.top[k].cls, r.top[k].score,
                    r.unsure ? "unsure" : amsel_labels_name(labels, r.top[k].cls));
@@ -205,8 +206,6 @@ int cmd_classify(int argc, char **argv)
     }
     if (json)
         printf("[");
-    else
-        printf("image\trank\tclass\tscore\tlabel\n");
     int first = 1;
     for (int i = optind; i < argc; i++) {
         amsel_image *img;
@@ -223,6 +222,8 @@ int cmd_classify(int argc, char **argv)
             failures++;
             continue;
         }
+        if (!json && first) /* the header with the first answer (see classify_selector) */
+            printf("image\trank\tclass\tscore\tlabel\n");
         if (json) {
             printf("%s\n {\"image\": ", first ? "" : ",");
             json_str(argv[i]);
