@@ -31,6 +31,16 @@ for s in sel chain; do
     grep -q "$n of $n images found" "$T/$s.out" || fail "$s: replay did not find every image"
     [ "$(wc -l < "$T/$s.live.csv")" -eq $((n + 1)) ] || fail "$s: per-image CSV rows"
 done
+# Against a reference model: the paired line's difference is the top-1
+# difference, and its counts are consistent with it.
+"$AMSEL" validate --selector "$T/sel.json" --dataset "$VAL" --limit $n \
+    --reference mobilenet_v1_0.25_128_quant >"$T/ref.out" 2>"$T/err" || fail "validate --reference: $(tail -3 "$T/err")"
+d1=$(sed -n 's/.*selector vs reference: \([-+0-9.]*\) points.*/\1/p' "$T/ref.out")
+d2=$(sed -n 's/.*paired top-1: .*difference \([-+0-9.]*\) points.*/\1/p' "$T/ref.out")
+[ -n "$d1" ] && [ "$d1" = "$d2" ] || fail "paired difference '$d2' != top-1 difference '$d1'"
+awk -v n=$n -v d="$d1" '/paired top-1:/ { b = $8; c = $14; sub(/;/, "", c)
+    if ((b - c) * 100 / n - d > 0.01 || d - (b - c) * 100 / n > 0.01) exit 1; found = 1 }
+    END { exit !found }' "$T/ref.out" || fail "paired counts do not give the difference: $(grep paired "$T/ref.out")"
 # classify --selector answers as validate did (first image).
 img=$(sed -n 2p "$T/sel.live.csv" | cut -d, -f1)
 want=$(sed -n 2p "$T/sel.live.csv" | cut -d, -f3)

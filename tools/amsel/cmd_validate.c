@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,7 @@ int cmd_validate(int argc, char **argv)
                      sizeof synsets);
     snprintf(models_dir, sizeof models_dir, "%s/models/imagenet", data);
     int rc = 1, n = 0, hit1 = 0, hit5 = 0, unsure = 0, ref_hit1 = 0, ref_hit5 = 0;
+    int ref_ok1 = 0, only_sel = 0, only_ref = 0; /* paired top-1 comparison */
     double runs = 0, feat_ms = 0, pre_ms = 0, model_ms = 0, ref_ms = 0, *total = NULL;
     double cv_top1, cv_ms;
     char ref_name[256], ref_path[8192];
@@ -182,6 +184,7 @@ int cmd_validate(int argc, char **argv)
             }
             ref_ms += p_ms + i_ms;
             ref_hit1 += top[0].cls == cls;
+            ref_ok1 = top[0].cls == cls;
             for (int k = 0; k < 5; k++)
                 ref_hit5 += top[k].cls == cls;
         }
@@ -208,6 +211,8 @@ int cmd_validate(int argc, char **argv)
         for (int k = 0; k < 5 && !r.unsure; k++)
             ok5 |= r.top[k].cls == cls;
         hit1 += ok1, hit5 += ok5, unsure += r.unsure;
+        only_sel += ref && ok1 && !ref_ok1;
+        only_ref += ref && !ok1 && ref_ok1;
         runs += r.nrun;
         feat_ms += r.features_ms, pre_ms += r.premodel_ms;
         for (int k = 0; k < r.nrun; k++) {
@@ -247,6 +252,16 @@ int cmd_validate(int argc, char **argv)
                "  selector vs reference: %+.2f points top-1, %.2fx faster\n",
                ref_name, 100.0 * ref_hit1 / n, 100.0 * ref_hit5 / n, ref_ms / n,
                100.0 * (hit1 - ref_hit1) / n, ref_ms / n / mean);
+    if (ref) {
+        /* paired: is the top-1 difference more than these images' luck? */
+        const double d = (double)(only_sel - only_ref) / n;
+        const double se = sqrt(only_sel + only_ref - (double)(only_sel - only_ref) *
+                                                         (only_sel - only_ref) / n) / n;
+        printf("  paired top-1: only the selector right on %d images, only the reference on %d;"
+               " difference %+.2f points, 95%% interval [%+.2f, %+.2f], McNemar exact p = %.3g\n",
+               only_sel, only_ref, 100 * d, 100 * (d - 1.96 * se), 100 * (d + 1.96 * se),
+               cli_mcnemar_p(only_sel, only_ref));
+    }
     if (prof)
         printf("replay from %s: %d of %d images found; live and replay decided differently on %d\n",
                prof_path, replayed, n, differ);
