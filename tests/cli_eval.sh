@@ -30,8 +30,11 @@ awk '/^policy /{on=1; next} on && NF==0 {exit} on {n++} END {exit n != 13}' "$T/
 grep -qE '^oracle +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0\.000 +[0-9.]+x +1\.00 ' "$T/eval.out" || fail "oracle row shape"
 grep -qE '^recommended \(cheapest at least as accurate' "$T/eval.out" || fail "no recommendation"
 [ "$(wc -l < "$T/eval.csv")" -eq 14 ] || fail "eval CSV rows"
-awk -F, 'NR > 1 && (NF != 19 || $3 < 0 || $3 > 100 || $5 <= 0) {bad = 1} END {exit bad}' "$T/eval.csv" \
-    || fail "eval CSV fields"
+awk -F, 'NR > 1 && (NF != 22 || $3 < 0 || $3 > 100 || $5 <= 0 || $22 < 0 || $22 > 1) {bad = 1}
+          END {exit bad}' "$T/eval.csv" || fail "eval CSV fields"
+# The paired column (counts checked against the top-1 difference in
+# test_policy.c): the reference row says so.
+grep -qE ' \(reference\)$' "$T/eval.out" || fail "no paired column in the table"
 # Deterministic: same seed, same table.
 "$AMSEL" eval --profile "$P" --folds 5 --seed 2 >"$T/eval2.out" 2>/dev/null || fail "eval rerun"
 cmp -s "$T/eval.out" "$T/eval2.out" || fail "eval is not deterministic"

@@ -97,6 +97,14 @@ static void test_routing(void)
         CHECK(r->f1 > 0.95);
         CHECK(fabs(r->usage[0] - 2 / 3.0) < 0.02 && fabs(r->usage[1] - 1 / 3.0) < 0.02);
     }
+    /* Paired with the reference, image by image: the counts give the
+     * accuracy difference for every policy (N images, each tested once). */
+    const double ref_top1 = amsel_eval_policy(e, amsel_eval_reference(e))->top1;
+    for (int k = 0; k < amsel_eval_policy_count(e); k++) {
+        const amsel_policy_result *r = amsel_eval_policy(e, k);
+        CHECK(fabs((r->only_policy - r->only_ref) * 100.0 / N - (r->top1 - ref_top1)) < 1e-9);
+        CHECK(r->paired_p > 0 && r->paired_p <= 1);
+    }
     /* The cascade cannot tell: to stay at 100% it must always escalate. */
     int q = find(e, "cascade <=2");
     if (q >= 0) {
@@ -176,10 +184,22 @@ static void test_no_leak(void)
     amsel_profile_destroy(pa), amsel_profile_destroy(pb);
 }
 
+/* The exact McNemar p against hand-computed binomial tails. */
+static void test_paired_p(void)
+{
+    CHECK(amsel_paired_p(0, 0) == 1);
+    CHECK(fabs(amsel_paired_p(5, 5) - 1) < 1e-12 && fabs(amsel_paired_p(3, 4) - 1) < 1e-12);
+    CHECK(fabs(amsel_paired_p(0, 10) - 2.0 / 1024) < 1e-12);       /* 2 * 0.5^10 */
+    CHECK(fabs(amsel_paired_p(6, 1) - 2.0 * 8 / 128) < 1e-12);     /* 2 * (1 + 7) / 2^7 */
+    CHECK(fabs(amsel_paired_p(2, 10) - 2.0 * 79 / 4096) < 1e-12);  /* 2 * (1 + 12 + 66) / 2^12 */
+    CHECK(amsel_paired_p(1000, 0) < 1e-300 && amsel_paired_p(1000, 0) >= 0);
+}
+
 int main(void)
 {
     if (!check_tmp_make("policy") || amsel_ctx_create(&ctx) != AMSEL_OK)
         return 1;
+    test_paired_p();
     test_routing();
     test_no_leak();
     amsel_ctx_destroy(ctx);

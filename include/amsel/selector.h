@@ -201,7 +201,18 @@ typedef struct amsel_policy_result {
      * policy's models ("none" when none is): macro precision, recall, F1. */
     double precision, recall, f1;
     double usage[AMSEL_PROFILE_MAX_MODELS]; /* fraction of images each model ran on */
+    /* Paired with the reference (most accurate single model) on the same
+     * test images, under the objective: images only this policy got right,
+     * images only the reference got right, and the exact McNemar p of
+     * that split (amsel_paired_p). */
+    double only_policy, only_ref, paired_p;
 } amsel_policy_result;
+
+/* Exact two-sided McNemar test of a paired comparison on the same images:
+ * b images only the first got right, c only the second; the probability
+ * of a split of the b + c at least this uneven if both were equally
+ * accurate (1 when b + c == 0). */
+double amsel_paired_p(int b, int c);
 
 /* Runs every policy on every fold. Training (Algorithm 1, thresholds,
  * subsets, feature selection, premodels) sees only the fold's training

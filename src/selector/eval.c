@@ -136,6 +136,8 @@ static void record(amsel_eval *e, int q, int f, int i, const amsel_outcome *o, d
     a->overhead += overhead;
     a->n++;
     e->cost[(size_t)q * e->p->nimages + i] = o->cost_ms + overhead;
+    e->right[(size_t)q * e->p->nimages + i] =
+        (unsigned char)(e->opt.objective == AMSEL_OBJECTIVE_TOP5 ? o->correct5 : o->correct1);
     for (int k = 0; k < nran; k++)
         e->usage[(size_t)q * AMSEL_PROFILE_MAX_MODELS + ran[k]]++;
     int C = AMSEL_PROFILE_MAX_MODELS + 1; /* classes: models, then "none" */
@@ -278,6 +280,31 @@ static void summarise(amsel_eval *e, int q, double *scratch)
     r->f1 = classes ? F / classes : 0;
 }
 
+double amsel_paired_p(int b, int c)
+{
+    const int n = b + c, k = b < c ? b : c;
+    if (n <= 0 || b < 0 || c < 0)
+        return 1;
+    double tail = 0; /* P(X <= k), X ~ Binomial(n, 1/2), term by term in logs */
+    for (int i = 0; i <= k; i++)
+        tail += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
+    return 2 * tail < 1 ? 2 * tail : 1;
+}
+
+/* Policy q against the reference, image by image (each image is tested
+ * once, in its fold). */
+static void pair_with_reference(amsel_eval *e, int q)
+{
+    const int N = e->p->nimages;
+    const unsigned char *a = e->right + (size_t)q * N, *r = e->right + (size_t)e->ref * N;
+    int b = 0, c = 0;
+    for (int i = 0; i < N; i++)
+        b += a[i] && !r[i], c += !a[i] && r[i];
+    e->res[q].only_policy = b;
+    e->res[q].only_ref = c;
+    e->res[q].paired_p = amsel_paired_p(b, c);
+}
+
 /* Feature selection on every image, for the report and the selector. */
 static amsel_status select_all_features(amsel_eval *e, const int *all)
 {
@@ -356,10 +383,11 @@ amsel_status amsel_eval_run(amsel_ctx *ctx, const amsel_profile *p,
     e->choice = am_calloc(ctx, (size_t)Q * K, EVAL_CHOICE_LEN);
     e->acc = am_calloc(ctx, (size_t)Q * K, sizeof *e->acc);
     e->cost = am_calloc(ctx, (size_t)Q * N, sizeof *e->cost);
+    e->right = am_calloc(ctx, (size_t)Q * N, 1);
     e->usage = am_calloc(ctx, (size_t)Q * AMSEL_PROFILE_MAX_MODELS, sizeof *e->usage);
     e->confusion = am_calloc(ctx, (size_t)Q * C * C, sizeof *e->confusion);
     e->unsure = am_calloc(ctx, (size_t)Q, sizeof *e->unsure);
-    if (!e->res || !e->choice || !e->acc || !e->cost || !e->usage || !e->confusion || !e->unsure) {
+    if (!e->res || !e->choice || !e->acc || !e->cost || !e->right || !e->usage || !e->confusion || !e->unsure) {
         st = AMSEL_ERR_NOMEM;
         goto done;
     }
@@ -401,6 +429,8 @@ amsel_status amsel_eval_run(amsel_ctx *ctx, const amsel_profile *p,
         if (va > vb)
             e->ref = e->spec_single0 + m;
     }
+    for (int q = 0; q < e->nspec; q++)
+        pair_with_reference(e, q);
     if (ft) {
         for (int i = 0; i < N; i++)
             train[i] = i;

@@ -20,7 +20,10 @@ cJSON *am_policy_figures_json(const amsel_policy_result *r, double ref_ms)
         {"unsure", offsetof(amsel_policy_result, unsure)},
         {"precision", offsetof(amsel_policy_result, precision)},
         {"recall", offsetof(amsel_policy_result, recall)},
-        {"f1", offsetof(amsel_policy_result, f1)}};
+        {"f1", offsetof(amsel_policy_result, f1)},
+        {"only_policy", offsetof(amsel_policy_result, only_policy)},
+        {"only_ref", offsetof(amsel_policy_result, only_ref)},
+        {"paired_p", offsetof(amsel_policy_result, paired_p)}};
     int ok = cJSON_AddStringToObject(o, "name", r->name) && cJSON_AddStringToObject(o, "kind", r->kind);
     for (size_t k = 0; ok && k < sizeof nums / sizeof nums[0]; k++)
         ok = cJSON_AddNumberToObject(o, nums[k].key,

@@ -27,6 +27,7 @@ struct amsel_eval {
     char *choice;                  /* [nspec][folds][EVAL_CHOICE_LEN] */
     eval_acc *acc;                 /* [nspec][folds] */
     double *cost;                  /* [nspec][nimages]: latency of each image */
+    unsigned char *right;          /* [nspec][nimages]: correct under the objective */
     double *usage;                 /* [nspec][AMSEL_PROFILE_MAX_MODELS]: runs per model */
     double *confusion;             /* [nspec][C][C], C = models + "none": optimal x chosen */
     double *unsure;                /* [nspec] */

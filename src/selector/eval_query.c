@@ -7,7 +7,7 @@ void amsel_eval_destroy(amsel_eval *e)
         return;
     amsel_ctx *ctx = e->ctx;
     am_free(ctx, e->feat), am_free(ctx, e->feat_ms), am_free(ctx, e->res);
-    am_free(ctx, e->choice), am_free(ctx, e->acc), am_free(ctx, e->cost);
+    am_free(ctx, e->choice), am_free(ctx, e->acc), am_free(ctx, e->cost), am_free(ctx, e->right);
     am_free(ctx, e->usage), am_free(ctx, e->confusion), am_free(ctx, e->unsure);
     am_free(ctx, e->corr), am_free(ctx, e->fold_of);
     am_free(ctx, e);

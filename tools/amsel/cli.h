@@ -71,10 +71,6 @@ double cli_now_ms(void);
 
 /* Percentile (0..100) of n values, sorting them in place. */
 double cli_percentile(double *v, int n, double pct);
-/* Exact two-sided McNemar test of a paired comparison: b images only the
- * first got right, c only the second; the probability of a split of the
- * b + c at least this uneven if both were equally accurate. */
-double cli_mcnemar_p(int b, int c);
 
 /* Each command: argc/argv start at the command name. */
 int cmd_models(int argc, char **argv);

@@ -381,17 +381,6 @@ double cli_percentile(double *v, int n, double pct)
     return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
-double cli_mcnemar_p(int b, int c)
-{
-    const int n = b + c, k = b < c ? b : c;
-    if (n == 0)
-        return 1;
-    double tail = 0; /* P(X <= k), X ~ Binomial(n, 1/2), term by term in logs */
-    for (int i = 0; i <= k; i++)
-        tail += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
-    return 2 * tail < 1 ? 2 * tail : 1;
-}
-
 int cli_opt_int(const char *opt, const char *what, long lo, long hi, int *out)
 {
     long v;

@@ -228,26 +228,30 @@ static void print_table(const amsel_eval *e, FILE *csv)
 {
     int ref = amsel_eval_reference(e), K = amsel_eval_folds(e);
     double ref_ms = amsel_eval_policy(e, ref)->mean_ms;
-    printf("%-46s %6s %6s %7s %7s %7s %8s %6s %5s  %s\n", "policy", "top1%", "top5%", "mean_ms",
-           "p90_ms", "over_ms", "speedup", "models", "F1", "folds: top1 mean+-sd, ms mean+-sd");
+    printf("%-46s %6s %6s %7s %7s %7s %8s %6s %5s  %-30s %s\n", "policy", "top1%", "top5%",
+           "mean_ms", "p90_ms", "over_ms", "speedup", "models", "F1",
+           "folds: top1 mean+-sd, ms mean+-sd", "vs reference: +only/-only p");
     if (csv)
         fprintf(csv, "policy,kind,top1,top5,mean_ms,p90_ms,overhead_ms,speedup,models_run,"
                      "unsure,precision,recall,f1,top1_fold_mean,top1_fold_sd,top5_fold_sd,"
-                     "ms_fold_mean,ms_fold_sd,folds\n");
+                     "ms_fold_mean,ms_fold_sd,folds,only_policy,only_ref,paired_p\n");
     for (int q = 0; q < amsel_eval_policy_count(e); q++) {
         const amsel_policy_result *r = amsel_eval_policy(e, q);
         double sp = r->mean_ms > 0 ? ref_ms / r->mean_ms : 0;
+        char vs[40] = "(reference)";
+        if (q != ref)
+            snprintf(vs, sizeof vs, "+%.0f/-%.0f p=%.2g", r->only_policy, r->only_ref, r->paired_p);
         printf("%-46s %6.2f %6.2f %7.3f %7.3f %7.3f %7.2fx %6.2f %5.2f  %6.2f+-%-5.2f "
-               "%7.3f+-%.3f%s\n",
+               "%7.3f+-%-8.3f %s\n",
                r->name, r->top1, r->top5, r->mean_ms, r->p90_ms, r->overhead_ms, sp, r->models_run,
-               r->f1, r->top1_fold_mean, r->top1_sd, r->ms_fold_mean, r->ms_sd,
-               q == ref ? "  (reference)" : "");
+               r->f1, r->top1_fold_mean, r->top1_sd, r->ms_fold_mean, r->ms_sd, vs);
         if (csv)
             fprintf(csv, "\"%s\",%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,"
-                         "%.4f,%.4f,%.4f,%.4f,%d\n",
+                         "%.4f,%.4f,%.4f,%.4f,%d,%.0f,%.0f,%.4g\n",
                     r->name, r->kind, r->top1, r->top5, r->mean_ms, r->p90_ms, r->overhead_ms, sp,
                     r->models_run, r->unsure, r->precision, r->recall, r->f1, r->top1_fold_mean,
-                    r->top1_sd, r->top5_sd, r->ms_fold_mean, r->ms_sd, K);
+                    r->top1_sd, r->top5_sd, r->ms_fold_mean, r->ms_sd, K, r->only_policy,
+                    r->only_ref, r->paired_p);
     }
 }
 

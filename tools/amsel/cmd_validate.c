@@ -260,7 +260,7 @@ int cmd_validate(int argc, char **argv)
         printf("  paired top-1: only the selector right on %d images, only the reference on %d;"
                " difference %+.2f points, 95%% interval [%+.2f, %+.2f], McNemar exact p = %.3g\n",
                only_sel, only_ref, 100 * d, 100 * (d - 1.96 * se), 100 * (d + 1.96 * se),
-               cli_mcnemar_p(only_sel, only_ref));
+               amsel_paired_p(only_sel, only_ref));
     }
     if (prof)
         printf("replay from %s: %d of %d images found; live and replay decided differently on %d\n",
