@@ -23,6 +23,8 @@
  * arithmetic, only carried in floating-point registers. */
 #include "image/image_internal.h"
 
+#include "backend/fast/fast_kernels.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -205,6 +207,47 @@ static void hrow_taps(const float *restrict row, const axis_taps *ax, int width,
     }
 }
 
+/* Bilinear on both axes with the AVX-512 rows of fast_resize.c (same
+ * integers as the loop in resample); AMSEL_ERR_UNSUPPORTED when the taps
+ * do not suit them. */
+static amsel_status resample_fast(amsel_ctx *ctx, const uint8_t *src, size_t stride, int cw,
+                                  int width, int height, const axis_taps *ax,
+                                  const axis_taps *ay, const uint8_t lut[256], uint8_t *out)
+{
+    const int n = cw * 3;
+    void *plan = am_malloc(ctx, am_fast_hplan_size(width));
+    int32_t *v = am_calloc(ctx, (size_t)n + 32, sizeof *v); /* 32 readable values past the row */
+    amsel_status st = AMSEL_ERR_NOMEM;
+    if (!plan || !v)
+        goto done;
+    st = AMSEL_ERR_UNSUPPORTED;
+    if (!am_fast_hplan(width, cw, ax->start, ax->w, plan))
+        goto done;
+    int identity = 1;
+    for (int i = 0; i < 256; i++)
+        identity &= lut[i] == i;
+    const int fast_lut = am_fast_lut_supported();
+    for (int oy = 0; oy < height; oy++) {
+        const int32_t *wy = ay->w + (size_t)oy * 2;
+        const uint8_t *s = src + (size_t)ay->start[oy] * stride;
+        am_fast_vrow(v, s, ay->count[oy] >= 2 ? s + stride : NULL, wy[0], wy[1], n);
+        uint8_t *o = out + (size_t)oy * width * 3;
+        am_fast_hrow(v, plan, width, o);
+        if (identity)
+            continue;
+        if (fast_lut)
+            am_fast_lut(lut, (size_t)width * 3, o, o);
+        else
+            for (int i = 0; i < width * 3; i++)
+                o[i] = lut[o[i]];
+    }
+    st = AMSEL_OK;
+done:
+    am_free(ctx, plan);
+    am_free(ctx, v);
+    return st;
+}
+
 /* Crop + resize of img into out (height, width, 3), through lut. Weights
  * sum to W_ONE per axis and values are <= 255, so every result is
  * <= 255 << 28 and the shifted sums index lut without clamping. */
@@ -237,6 +280,12 @@ static amsel_status resample(amsel_ctx *ctx, const amsel_image *img, float crop,
         goto done;
 
     const int n = cw * 3;
+    if (ctx->backend != AM_BACKEND_REF && ax.max == 2 && ay.max == 2 && am_fast_cpu_supported()) {
+        st = resample_fast(ctx, src, stride, cw, width, height, &ax, &ay, lut, out);
+        if (st != AMSEL_ERR_UNSUPPORTED)
+            goto done;
+        st = AMSEL_OK;
+    }
     for (int oy = 0; oy < height; oy++) {
         /* row = weighted sum of source rows, value << 14 (exact in float). */
         const int32_t *wy = ay.w + (size_t)oy * ay.max;

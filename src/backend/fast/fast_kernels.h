@@ -55,6 +55,18 @@ void am_fast_mul(const am_mul_params *p, am_shape a, const void *in1, am_shape b
 int am_fast_global_pool_supported(const am_pool_params *p, am_shape in, am_shape out);
 void am_fast_global_pool(const am_pool_params *p, am_shape in, const void *input, void *output);
 
+/* Bilinear resizing rows (fast_resize.c), bit-exact with the portable
+ * path of src/image/preprocess.c. am_fast_hplan fills plan
+ * (am_fast_hplan_size(width) bytes) from the horizontal taps (start[ox],
+ * weights w2[2 ox], w2[2 ox + 1]) of a width-pixel row resized from
+ * in_width pixels; 0: the taps do not suit the kernel. am_fast_vrow: v[i]
+ * = w0 s0[i] + w1 s1[i] (s1 may be NULL) for n values. am_fast_hrow:
+ * width RGB pixels from v (which has 32 readable values past its end). */
+size_t am_fast_hplan_size(int width);
+int am_fast_hplan(int width, int in_width, const int *start, const int32_t *w2, void *plan);
+void am_fast_vrow(int32_t *v, const uint8_t *s0, const uint8_t *s1, int32_t w0, int32_t w1, int n);
+void am_fast_hrow(const int32_t *v, const void *plan, int width, uint8_t *o);
+
 /* am_ref_lut on AVX-512 VBMI (VPERMI2B); am_fast_lut_supported says
  * whether this CPU has it. */
 int am_fast_lut_supported(void);
