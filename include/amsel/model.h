@@ -77,7 +77,8 @@ amsel_status amsel_model_op_info(const amsel_model *m, int i, amsel_op_info *inf
 /* The machine's dense-convolution ceiling for efficiency ratios: the
  * median GMAC/s over runs of a large dense 1x1 uint8 convolution
  * (28x28x512 -> 512, 205 M MACs) through the fast kernels on the
- * context's threads. AMSEL_ERR_UNSUPPORTED on CPUs without them. */
+ * context's threads, or through the onednn backend when it is the
+ * context's backend. AMSEL_ERR_UNSUPPORTED on CPUs without them. */
 amsel_status amsel_ceiling_gmacs(amsel_ctx *ctx, int runs, double *gmacs);
 
 /* One ranked answer. class is the ImageNet class 0..999 in sorted-wnid

@@ -7,10 +7,35 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: amsel models [--data DIR] [--plan] [--backend auto|fast|ref] [MODEL...]\n\n"
+    fprintf(f, "usage: amsel models [--data DIR] [--plan] [--backend auto|fast|onednn|ref]\n"
+               "                    [MODEL...]\n"
+               "       amsel models --backends\n\n"
                "Loads each model (default: every .tflite in DATA/models/imagenet) and prints a\n"
                "TSV table: file, input shape and quantization, operators, parameters, MACs per\n"
-               "image, activation memory. --plan also prints each operator's backend.\n");
+               "image, activation memory. --plan also prints which backends this build and\n"
+               "CPU offer and each operator's backend. --backends prints only the backends\n"
+               "(TSV: backend, available 1/0).\n");
+}
+
+static const char *const backend_names[] = {"ref", "fast", "onednn", "xnnpack"};
+#define NBACKENDS (sizeof backend_names / sizeof backend_names[0])
+
+/* Which backends this build and CPU offer (amsel_backend_available). */
+static void print_backends(int table)
+{
+    if (table)
+        printf("backend\tavailable\n");
+    else
+        printf("# backends available:");
+    for (size_t i = 0; i < NBACKENDS; i++) {
+        const int a = amsel_backend_available(backend_names[i]);
+        if (table)
+            printf("%s\t%d\n", backend_names[i], a);
+        else if (a)
+            printf(" %s", backend_names[i]);
+    }
+    if (!table)
+        printf("\n");
 }
 
 int cmd_models(int argc, char **argv)
@@ -18,6 +43,7 @@ int cmd_models(int argc, char **argv)
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"plan", no_argument, 0, 'p'},
                                          {"backend", required_argument, 0, 'B'},
+                                         {"backends", no_argument, 0, 'L'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *data_opt = NULL, *backend = NULL;
@@ -27,6 +53,7 @@ int cmd_models(int argc, char **argv)
         case 'd': data_opt = optarg; break;
         case 'p': plan = 1; break;
         case 'B': backend = optarg; break;
+        case 'L': print_backends(1); return 0;
         case 'h': help(stdout); return 0;
         default: help(stderr); return EXIT_USAGE;
         }
@@ -53,6 +80,8 @@ int cmd_models(int argc, char **argv)
         return 1;
     }
     int failures = 0;
+    if (plan)
+        print_backends(0);
     printf("file\tinput\tinput_quant\toperators\tparams\tmacs_millions\tactivation_kb\tops\n");
     for (int i = 0; i < n; i++) {
         amsel_model *m;

@@ -1,0 +1,370 @@
+/* onednn backend parity: bit-exact with the reference kernels (the
+ * backend lets oneDNN compute the int32 dot products and applies the
+ * zero-point corrections and TFLite's requantization itself).
+ *  1. random CONV_2D problems (odd channel counts, strides, SAME/VALID
+ *     padding, dilation, uint8 per-tensor and int8 per-channel weights,
+ *     zero points, clamps; poisoned and guarded outputs) through the
+ *     backend prepared for 1, 2 and 3 threads, whole and split into
+ *     parts, vs am_ref_conv2d; raw dot products at their extremes (up to
+ *     K = 4608); large outputs cut into several bands of rows;
+ *  2. the eight shared models with "ref" and "onednn" on 1 and 2 threads
+ *     on random inputs: outputs equal.
+ * Skips (77) when the onednn backend is not built or not usable here. */
+#include "amsel/amsel.h"
+#include "backend/onednn/onednn_backend.h"
+#include "check.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static uint32_t rng = 88172645u;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+
+enum { GUARD = 64, POISON = 0xA5, MAXC = 160 };
+
+static int same_pad(int in, int k, int stride, int dil, int out)
+{
+    const int total = (out - 1) * stride + (k - 1) * dil + 1 - in;
+    return total > 0 ? total / 2 : 0;
+}
+
+/* Runs p on the reference and through the backend prepared for 1, 2 and
+ * 3 threads: whole (twice: a second run gives the same), and split into
+ * 2 * threads + 1 parts run here in reverse order, each on the scratch
+ * of thread part % threads (the graph's threads' work). Returns 1 when
+ * the backend ran (and checks the bytes), 0 when it declined. */
+static int compare(amsel_ctx *ctx, const am_conv_params *p, am_shape in, const uint8_t *x, int kh,
+                   int kw, const uint8_t *w, const int32_t *b, am_shape out, const char *what)
+{
+    const size_t out_n = (size_t)out.n * out.h * out.w * out.c;
+    uint8_t *o_ref = malloc(out_n + GUARD), *o_dnn = malloc(out_n + GUARD);
+    memset(o_ref, POISON, out_n + GUARD);
+    am_ref_conv2d(p, in, x, kh, kw, w, b, out, o_ref);
+    int ran = 0;
+    for (int nt = 1; nt <= 3; nt++) {
+        int nomem = 0;
+        am_dnnl_conv *s = am_onednn_conv_create(ctx, p, in, kh, kw, w, b, out, nt, &nomem);
+        CHECK(!nomem);
+        if (!s)
+            break;
+        ran = 1;
+        for (int mode = 0; mode < 2; mode++) {
+            memset(o_dnn, POISON, out_n + GUARD);
+            if (mode == 0) {
+                am_onednn_conv_run(s, x, o_dnn);
+                am_onednn_conv_run(s, x, o_dnn);
+            } else {
+                const int np = 2 * nt + 1;
+                for (int part = np - 1; part >= 0; part--)
+                    am_onednn_conv_run_part(s, x, o_dnn, part, np, part % nt);
+            }
+            size_t bad = 0;
+            for (size_t i = 0; i < out_n + GUARD; i++)
+                bad += o_ref[i] != o_dnn[i];
+            if (bad) {
+                fprintf(stderr,
+                        "%s: %zu bytes differ (%s, %d threads; type %d w_signed %d in "
+                        "%dx%dx%dx%d out c %d k %dx%d stride %d,%d dil %d,%d pad %d,%d)\n",
+                        what, bad, mode ? "parts" : "whole", nt, p->type, p->w_signed, in.n,
+                        in.h, in.w, in.c, out.c, kh, kw, p->stride_h, p->stride_w, p->dil_h,
+                        p->dil_w, p->pad_top, p->pad_left);
+                check_failures++;
+            }
+        }
+        am_onednn_conv_destroy(ctx, s);
+    }
+    free(o_ref);
+    free(o_dnn);
+    return ran;
+}
+
+/* Large outputs: several bands of rows (each its own oneDNN primitive:
+ * first, inner and last band shapes), with padding and strides. */
+static void band_cases(amsel_ctx *ctx)
+{
+    static const int shapes[][6] = {/* h, w, ic, oc, k, stride */
+                                    {57, 61, 8, 40, 3, 1},  {112, 112, 3, 32, 3, 2},
+                                    {64, 64, 24, 72, 1, 1}, {40, 33, 5, 200, 5, 2},
+                                    {96, 96, 16, 48, 2, 2}};
+    for (int k = 0; k < 5; k++) {
+        am_conv_params p;
+        memset(&p, 0, sizeof p);
+        p.type = k % 2 ? AM_I8 : AM_U8;
+        p.w_signed = k % 2;
+        p.in_offset = p.type == AM_U8 ? -rnd_in(0, 255) : -rnd_in(-128, 127);
+        p.w_offset = p.w_signed ? 0 : -rnd_in(0, 255);
+        p.out_zp = p.type == AM_U8 ? 100 : -20;
+        p.act_min = p.type == AM_U8 ? 0 : -128;
+        p.act_max = p.type == AM_U8 ? 255 : 127;
+        p.stride_h = p.stride_w = shapes[k][5];
+        p.dil_h = p.dil_w = 1;
+        p.depth_multiplier = 1;
+        const int kk = shapes[k][4];
+        am_shape in = {1, shapes[k][0], shapes[k][1], shapes[k][2]}, out = in;
+        out.h = (in.h + p.stride_h - 1) / p.stride_h;
+        out.w = (in.w + p.stride_w - 1) / p.stride_w;
+        out.c = shapes[k][3];
+        p.pad_top = same_pad(in.h, kk, p.stride_h, 1, out.h);
+        p.pad_left = same_pad(in.w, kk, p.stride_w, 1, out.w);
+        int32_t mult[MAXC * 2], shift[MAXC * 2], bias[MAXC * 2];
+        for (int c = 0; c < out.c; c++) {
+            mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+            shift[c] = rnd_in(-10, -6);
+            bias[c] = rnd_in(-5000, 5000);
+        }
+        p.out_mult = mult;
+        p.out_shift = shift;
+        const size_t in_n = (size_t)in.h * in.w * in.c, w_n = (size_t)out.c * kk * kk * in.c;
+        uint8_t *x = malloc(in_n), *w = malloc(w_n);
+        for (size_t i = 0; i < in_n; i++)
+            x[i] = (uint8_t)rnd();
+        for (size_t i = 0; i < w_n; i++)
+            w[i] = (uint8_t)rnd();
+        char what[32];
+        snprintf(what, sizeof what, "band case %d", k);
+        CHECK(compare(ctx, &p, in, x, kk, kk, w, bias, out, what) == 1);
+        free(x);
+        free(w);
+    }
+}
+
+static int random_case(amsel_ctx *ctx, int iter)
+{
+    am_conv_params p;
+    memset(&p, 0, sizeof p);
+    p.type = rnd() % 2 ? AM_I8 : AM_U8;
+    p.w_signed = p.type == AM_I8 ? (int)(rnd() % 6 != 0) : (int)(rnd() % 4 == 0);
+    const int zx = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
+    p.in_offset = -zx;
+    p.w_offset = !p.w_signed ? -rnd_in(0, 255) : rnd() % 8 == 0 ? rnd_in(-20, 20) : 0;
+    p.out_zp = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
+    const int qmin = p.type == AM_U8 ? 0 : -128, qmax = p.type == AM_U8 ? 255 : 127;
+    p.act_min = rnd() % 2 ? qmin : rnd_in(qmin, p.out_zp);
+    p.act_max = rnd() % 2 ? qmax : rnd_in(p.out_zp, qmax);
+    const int kchoice[] = {1, 1, 3, 3, 5, 2};
+    const int kh = kchoice[rnd() % 6], kw = rnd() % 4 ? kh : kchoice[rnd() % 6];
+    p.stride_h = rnd_in(1, 2);
+    p.stride_w = rnd() % 4 ? p.stride_h : rnd_in(1, 3);
+    p.dil_h = rnd() % 6 ? 1 : 2;
+    p.dil_w = rnd() % 6 ? 1 : 2;
+    p.depth_multiplier = 1;
+    am_shape in = {rnd_in(1, 2), rnd_in(1, 13), rnd_in(1, 13), 0};
+    const int cchoice[] = {1, 3, 4, 8, 13, 16, 17, 24, 33, 64, 72, 88, 130};
+    in.c = cchoice[rnd() % 13];
+    am_shape out = in;
+    const int eh = (kh - 1) * p.dil_h + 1, ew = (kw - 1) * p.dil_w + 1;
+    if (rnd() % 2) { /* SAME */
+        out.h = (in.h + p.stride_h - 1) / p.stride_h;
+        out.w = (in.w + p.stride_w - 1) / p.stride_w;
+        p.pad_top = same_pad(in.h, kh, p.stride_h, p.dil_h, out.h);
+        p.pad_left = same_pad(in.w, kw, p.stride_w, p.dil_w, out.w);
+    } else {
+        if (in.h < eh || in.w < ew)
+            return 0;
+        out.h = (in.h - eh) / p.stride_h + 1;
+        out.w = (in.w - ew) / p.stride_w + 1;
+    }
+    out.c = cchoice[rnd() % 13];
+    const int per_channel = p.w_signed && rnd() % 2;
+    int32_t mult[MAXC], shift[MAXC], bias[MAXC];
+    for (int c = 0; c < out.c; c++) {
+        if (!per_channel && c > 0) {
+            mult[c] = mult[0];
+            shift[c] = shift[0];
+            continue;
+        }
+        mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
+        shift[c] = rnd() % 8 ? rnd_in(-12, 1) : rnd_in(-31, 3);
+        if (rnd() % 16 == 0)
+            mult[c] = 0;
+    }
+    p.out_mult = mult;
+    p.out_shift = shift;
+    const int huge_bias = rnd() % 8 == 0;
+    for (int c = 0; c < out.c; c++)
+        bias[c] = huge_bias ? (int32_t)(rnd() & 0x7fffffffu) - (1 << 30) : rnd_in(-20000, 20000);
+    const size_t in_n = (size_t)in.n * in.h * in.w * in.c, w_n = (size_t)out.c * kh * kw * in.c;
+    uint8_t *x = malloc(in_n), *w = malloc(w_n);
+    for (size_t i = 0; i < in_n; i++)
+        x[i] = (uint8_t)rnd();
+    for (size_t i = 0; i < w_n; i++)
+        w[i] = (uint8_t)rnd();
+    char what[32];
+    snprintf(what, sizeof what, "conv case %d", iter);
+    const int ran = compare(ctx, &p, in, x, kh, kw, w, rnd() % 4 ? bias : NULL, out, what);
+    free(x);
+    free(w);
+    return ran;
+}
+
+/* Raw dot products at their extremes: activations and weights at the
+ * ends of their ranges, large K (1x1 with 4608 channels, 3x3 with 512),
+ * with one factor of every product at its zero point, so the exact
+ * accumulator is small (out = acc + zero point) while oneDNN's raw sums
+ * are up to K * 255 * 128: any rounding of them on the way (oneDNN
+ * converts int32 to float and back before storing) would show. */
+static void extreme_cases(amsel_ctx *ctx)
+{
+    static const int chans[][2] = {{1, 4608}, {3, 512}, {1, 1024}};
+    for (int k = 0; k < 3; k++)
+        for (int v = 0; v < 8; v++) {
+            am_conv_params p;
+            memset(&p, 0, sizeof p);
+            p.type = v & 1 ? AM_I8 : AM_U8;
+            p.w_signed = (v >> 1) & 1;
+            const int x_at_zp = (v >> 2) & 1; /* else the weights sit at their zero point */
+            const uint8_t xb = p.type == AM_U8 ? 255 : 0x80; /* 255 or -128 */
+            const uint8_t wb = p.w_signed ? 0x80 : 0;           /* -128 or 0: wv = -128 */
+            p.in_offset = x_at_zp ? (p.type == AM_U8 ? -255 : 128) : (p.type == AM_U8 ? -3 : 5);
+            p.w_offset = x_at_zp ? (p.w_signed ? 0 : -250) : (p.w_signed ? 128 : 0);
+            p.out_zp = p.type == AM_U8 ? 128 : 0;
+            p.act_min = p.type == AM_U8 ? 0 : -128;
+            p.act_max = p.type == AM_U8 ? 255 : 127;
+            p.stride_h = p.stride_w = p.dil_h = p.dil_w = 1;
+            p.depth_multiplier = 1;
+            const int kk = chans[k][0];
+            am_shape in = {1, 4, 4, chans[k][1]}, out = {1, 4, 4, 20};
+            p.pad_top = p.pad_left = kk / 2;
+            int32_t mult[20], shift[20], bias[20];
+            for (int c = 0; c < 20; c++) {
+                mult[c] = 1 << 30;
+                shift[c] = 1; /* out = acc + zero point */
+                bias[c] = c - 10;
+            }
+            p.out_mult = mult;
+            p.out_shift = shift;
+            const size_t in_n = (size_t)16 * in.c, w_n = (size_t)20 * kk * kk * in.c;
+            uint8_t *x = malloc(in_n), *w = malloc(w_n);
+            for (size_t i = 0; i < in_n; i++)
+                x[i] = xb;
+            for (size_t i = 0; i < w_n; i++)
+                w[i] = wb;
+            char what[48];
+            snprintf(what, sizeof what, "extreme %dx%d K=%d v%d", kk, kk, kk * kk * in.c, v);
+            CHECK(compare(ctx, &p, in, x, kk, kk, w, bias, out, what) == 1);
+            free(x);
+            free(w);
+        }
+}
+
+static const char *const models[] = {
+    "mobilenet_v1_0.25_128_quant.tflite",
+    "mobilenet_v1_0.5_160_quant.tflite",
+    "v3-small_224_1.0_uint8.tflite",
+    "mobilenet_v1_0.75_192_quant.tflite",
+    "mobilenet_v2_1.0_224_quant.tflite",
+    "tf2_mobilenet_v2_1.0_224_ptq.tflite",
+    "mobilenet_v1_0.75_224_quant.tflite",
+    "mobilenet_edgetpu_0.75_224_post_training_quant.tflite",
+};
+
+static int count_onednn(const amsel_model *m)
+{
+    int n = 0;
+    for (const char *s = amsel_model_plan(m); (s = strstr(s, " onednn ")) != NULL; s++)
+        n++;
+    return n;
+}
+
+static amsel_model *load(amsel_ctx *ctx, const char *path)
+{
+    amsel_model *m = NULL;
+    if (amsel_model_load(ctx, path, &m) != AMSEL_OK)
+        fprintf(stderr, "%s: %s\n", path, amsel_last_error(ctx));
+    return m;
+}
+
+enum { NDNN = 2 }; /* 1 and 2 threads */
+
+static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *dnn_ctxs, const char *path,
+                          const char *name, int trials)
+{
+    amsel_model *mr = load(ref_ctx, path), *md[NDNN];
+    int ok = mr != NULL;
+    for (int f = 0; f < NDNN; f++) {
+        md[f] = load(dnn_ctxs[f], path);
+        ok &= md[f] != NULL;
+    }
+    CHECK(ok);
+    if (ok) {
+        amsel_model_info info;
+        amsel_model_get_info(mr, &info);
+        const size_t in_n = (size_t)info.input_height * info.input_width * info.input_channels;
+        int same = 1;
+        for (int trial = 0; trial < trials; trial++) {
+            uint8_t *a = amsel_model_input(mr);
+            for (size_t i = 0; i < in_n; i++)
+                a[i] = trial == 1 && rnd() % 4 ? (uint8_t)rnd_in(124, 132) : (uint8_t)rnd();
+            CHECK(amsel_model_run(mr) == AMSEL_OK);
+            for (int f = 0; f < NDNN; f++) {
+                memcpy(amsel_model_input(md[f]), a, in_n);
+                CHECK(amsel_model_run(md[f]) == AMSEL_OK);
+                if (memcmp(amsel_model_output(mr), amsel_model_output(md[f]),
+                           (size_t)info.num_outputs)) {
+                    fprintf(stderr, "%s: outputs differ (input %d, %d threads)\n", name, trial,
+                            f + 1);
+                    check_failures++;
+                    same = 0;
+                }
+            }
+        }
+        const int n = count_onednn(md[0]);
+        CHECK(n > 0);
+        CHECK_EQ_INT(count_onednn(mr), 0);
+        printf("%s: %d operators on onednn, 1/2 threads, outputs %s\n", name, n,
+               same ? "identical" : "DIFFER");
+    }
+    amsel_model_destroy(mr);
+    for (int f = 0; f < NDNN; f++)
+        amsel_model_destroy(md[f]);
+}
+
+int main(void)
+{
+    if (!amsel_backend_available("onednn")) {
+        printf("skip: the onednn backend is not built or not usable on this CPU\n");
+        return 77;
+    }
+    amsel_ctx *ref_ctx, *dnn_ctxs[NDNN];
+    if (amsel_ctx_create(&ref_ctx))
+        return 1;
+    CHECK(amsel_ctx_set_backend(ref_ctx, "ref") == AMSEL_OK);
+    for (int f = 0; f < NDNN; f++) {
+        if (amsel_ctx_create(&dnn_ctxs[f]))
+            return 1;
+        CHECK(amsel_ctx_set_backend(dnn_ctxs[f], "onednn") == AMSEL_OK);
+        CHECK(!strcmp(amsel_ctx_get_backend(dnn_ctxs[f]), "onednn"));
+        CHECK(amsel_ctx_set_threads(dnn_ctxs[f], f + 1) == AMSEL_OK);
+    }
+    const int quick = getenv("AMSEL_TEST_QUICK") != NULL;
+    const int ncases = quick ? 150 : 600;
+    int ran = 0;
+    for (int i = 0; i < ncases; i++)
+        ran += random_case(ref_ctx, i);
+    printf("kernels: %d random CONV_2D cases bit-exact (1, 2, 3 threads; whole and parts)\n", ran);
+    CHECK(ran > ncases / 2);
+    extreme_cases(ref_ctx);
+    band_cases(ref_ctx);
+    const char *data = check_data_dir();
+    if (data) {
+        char path[1024];
+        for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
+            snprintf(path, sizeof path, "%s/models/imagenet/%s", data, models[k]);
+            compare_model(ref_ctx, dnn_ctxs, path, models[k], quick ? 1 : 3);
+        }
+    } else {
+        printf("AMSEL_DATA not set: model parity skipped\n");
+    }
+    amsel_ctx_destroy(ref_ctx);
+    for (int f = 0; f < NDNN; f++)
+        amsel_ctx_destroy(dnn_ctxs[f]);
+    return check_exit();
+}
