@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #define EXIT_USAGE 2
+/* The --backend choices, for usage texts (amsel_ctx_set_backend). */
+#define CLI_BACKENDS "auto|fast|onednn|xnnpack|ref"
 
 /* "amsel: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -15,7 +15,7 @@
 static void help(FILE *f)
 {
     fprintf(f, "usage: amsel bench (--model FILE | --all) [--runs N] [--warmup N]\n"
-               "                   [--threads N] [--backend auto|fast|onednn|ref] [--ops]\n"
+               "                   [--threads N] [--backend " CLI_BACKENDS "] [--ops]\n"
                "                   [--data DIR]\n\n"
                "Times each model's run on a fixed input: latency min/median/mean/p90 in ms,\n"
                "effective GMAC/s (multiply-accumulates per second, from the median), its\n"

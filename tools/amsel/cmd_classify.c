@@ -9,7 +9,7 @@ static void help(FILE *f)
 {
     fprintf(f,
             "usage: amsel classify --model FILE [--top K] [--format tsv|json] [--crop F]\n"
-            "                      [--labels FILE] [--backend auto|fast|ref] [--threads N] [--data DIR] IMAGE...\n"
+            "                      [--labels FILE] [--backend " CLI_BACKENDS "] [--threads N] [--data DIR] IMAGE...\n"
             "       amsel classify --selector FILE [--models DIR] [--timing] [--top K] IMAGE...\n\n"
             "Prints, per image, the top K ImageNet classes (0..999, sorted-wnid order) with\n"
             "their probability. TSV columns: image rank class score label.\n"

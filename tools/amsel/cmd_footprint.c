@@ -9,7 +9,7 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: amsel footprint [--data DIR] [--backend auto|fast|ref]\n"
+    fprintf(f, "usage: amsel footprint [--data DIR] [--backend " CLI_BACKENDS "]\n"
                "                       [--selector FILE [--models DIR]] [MODEL...]\n\n"
                "Prints the executable's size (on disk, code and data in memory), libamsel.a's\n"
                "when it is next to the executable, then per model (default: every model in\n"

@@ -7,7 +7,7 @@
 
 static void help(FILE *f)
 {
-    fprintf(f, "usage: amsel models [--data DIR] [--plan] [--backend auto|fast|onednn|ref]\n"
+    fprintf(f, "usage: amsel models [--data DIR] [--plan] [--backend " CLI_BACKENDS "]\n"
                "                    [MODEL...]\n"
                "       amsel models --backends\n\n"
                "Loads each model (default: every .tflite in DATA/models/imagenet) and prints a\n"

@@ -21,7 +21,7 @@ static void help(FILE *f)
     fprintf(f,
             "usage: amsel profile --models FILE[,FILE...]|DIR --dataset LABELS -o CSV\n"
             "                     [--images DIR] [--limit N] [--shard I/N] [--resume]\n"
-            "                     [--crop F] [--skip-bad] [--data DIR] [--backend auto|fast|ref] [--threads N]\n\n"
+            "                     [--crop F] [--skip-bad] [--data DIR] [--backend " CLI_BACKENDS "] [--threads N]\n\n"
             "Runs every model on every image of LABELS ('FILE CLASS' per line, CLASS 0..999\n"
             "or a wnid) and writes one CSV row per image and model:\n"
             "  image,class,model,top5,top5_scores,correct1,correct5,score1,score_true,\n"
