@@ -286,16 +286,19 @@ static amsel_status resample(amsel_ctx *ctx, const amsel_image *img, float crop,
             goto done;
         st = AMSEL_OK;
     }
+    const int fast_v = ctx->backend != AM_BACKEND_REF && am_fast_cpu_supported();
     for (int oy = 0; oy < height; oy++) {
         /* row = weighted sum of source rows, value << 14 (exact in float). */
         const int32_t *wy = ay.w + (size_t)oy * ay.max;
         const uint8_t *s = src + (size_t)ay.start[oy] * stride;
         int ny = ay.count[oy];
-        if (ny >= 2)
+        if (fast_v)
+            am_fast_vrow_taps(row, s, stride, wy, ny, n);
+        else if (ny >= 2)
             vrow_set2(row, s, s + stride, wy[0], wy[1], n);
         else
             vrow_set(row, s, wy[0], n);
-        for (int k = 2; k < ny; k++)
+        for (int k = 2; k < ny && !fast_v; k++)
             vrow_add(row, s + (size_t)k * stride, wy[k], n);
         /* Each pixel: value << 28 in double (exact), rounded (halves up). */
         uint8_t *o = out + (size_t)oy * width * 3;

@@ -66,6 +66,10 @@ size_t am_fast_hplan_size(int width);
 int am_fast_hplan(int width, int in_width, const int *start, const int32_t *w2, void *plan);
 void am_fast_vrow(int32_t *v, const uint8_t *s0, const uint8_t *s1, int32_t w0, int32_t w1, int n);
 void am_fast_hrow(const int32_t *v, const void *plan, int width, uint8_t *o);
+/* row[i] = sum over k < ntaps of w[k] s[k stride + i], as exact floats
+ * (the vertical pass of any resize; sums below 2^22). */
+void am_fast_vrow_taps(float *row, const uint8_t *s, size_t stride, const int32_t *w, int ntaps,
+                       int n);
 
 /* am_ref_lut on AVX-512 VBMI (VPERMI2B); am_fast_lut_supported says
  * whether this CPU has it. */

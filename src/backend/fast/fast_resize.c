@@ -54,6 +54,19 @@ AM_TGT void am_fast_vrow(int32_t *v, const uint8_t *s0, const uint8_t *s1, int32
     }
 }
 
+AM_TGT void am_fast_vrow_taps(float *row, const uint8_t *s, size_t stride, const int32_t *w,
+                              int ntaps, int n)
+{
+    for (int i = 0; i < n; i += 16) {
+        const __mmask16 m = tail_mask(n - i);
+        __m512i x = _mm512_setzero_si512();
+        for (int k = 0; k < ntaps; k++)
+            x = _mm512_add_epi32(x, _mm512_mullo_epi32(load_x16(s + (size_t)k * stride + i, m, 0),
+                                                       _mm512_set1_epi32(w[k])));
+        _mm512_mask_storeu_ps(row + i, m, _mm512_cvtepi32_ps(x)); /* < 2^22: exact */
+    }
+}
+
 AM_TGT void am_fast_hrow(const int32_t *v, const void *plan, int width, uint8_t *o)
 {
     const int32_t *p = plan;
@@ -93,6 +106,11 @@ void am_fast_vrow(int32_t *v, const uint8_t *s0, const uint8_t *s1, int32_t w0, 
 void am_fast_hrow(const int32_t *v, const void *plan, int width, uint8_t *o)
 {
     (void)v, (void)plan, (void)width, (void)o;
+}
+void am_fast_vrow_taps(float *row, const uint8_t *s, size_t stride, const int32_t *w, int ntaps,
+                       int n)
+{
+    (void)row, (void)s, (void)stride, (void)w, (void)ntaps, (void)n;
 }
 
 #endif
