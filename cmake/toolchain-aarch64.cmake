@@ -42,3 +42,11 @@ if(AMSEL_QEMU)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${AMSEL_QEMU} CACHE STRING
       "Runs aarch64 test executables on the build machine")
 endif()
+
+# More arm64 prefixes to search, as a list (-DAMSEL_ARM64_PREFIX=DIR/usr):
+# scripts/cross-aarch64.sh extracts XNNPACK and pthreadpool from their
+# :arm64 .debs into such a folder, since libxnnpack-dev:arm64 cannot be
+# installed next to libxnnpack-dev:amd64 (not Multi-Arch: same).
+if(AMSEL_ARM64_PREFIX)
+  list(APPEND CMAKE_PREFIX_PATH ${AMSEL_ARM64_PREFIX})
+endif()

@@ -1,7 +1,7 @@
 # XNNPACK (Debian libxnnpack-dev + libpthreadpool-dev) for the xnnpack
 # backend: optional; without it the backend declines every operator and
 # `--backend xnnpack` is refused.
-option(AMSEL_WITH_XNNPACK "Build the XNNPACK backend when libXNNPACK is found" OFF)
+option(AMSEL_WITH_XNNPACK "Build the XNNPACK backend when libXNNPACK is found" ON)
 if(AMSEL_WITH_XNNPACK)
   find_path(XNNPACK_INCLUDE_DIR xnnpack.h)
   find_path(PTHREADPOOL_INCLUDE_DIR pthreadpool.h)

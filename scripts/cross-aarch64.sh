@@ -12,8 +12,16 @@
 #   AMSEL_XC_IMAGES=40 bash scripts/...      # a larger accuracy subset
 #
 # Build folders: build-arm64 (aarch64), build-arm64/host (x86 reference).
-# Only the reference backend runs on Arm: the fast backend is x86 AVX-512
-# VNNI code, compiled to stubs elsewhere, so it declines every node there.
+# The fast backend is x86 AVX-512 VNNI code, compiled to stubs elsewhere,
+# so it declines every node on Arm; the Arm fast path is XNNPACK (the
+# xnnpack backend, an opt-in: `auto` stays exact). Its arm64 libraries come
+# from Debian's libxnnpack-dev:arm64 and libpthreadpool-dev:arm64, which
+# cannot be installed next to the amd64 ones (they are not Multi-Arch:
+# same): the script extracts their .debs into build-arm64/xnnpack-arm64
+# instead (apt-get download; AMSEL_XC_NO_XNNPACK=1 builds without it).
+# The Arm-vs-x86 comparisons use the reference backend (exact); the
+# xnnpack backend is checked against the reference under qemu by
+# test_xnnpack_parity and by a top-1 agreement count below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib/selector.sh
@@ -27,7 +35,7 @@ step() { echo "== $* ($(($(date +%s) - t0)) s)"; }
 # 1. Dependencies: the cross compiler, qemu-user and the :arm64 libraries.
 step "dependencies"
 need="crossbuild-essential-arm64 qemu-user libturbojpeg0-dev:arm64 libpng-dev:arm64"
-need="$need libcjson-dev:arm64 libsvm-dev:arm64"
+need="$need libcjson-dev:arm64 libsvm-dev:arm64 libcpuinfo0:arm64"
 missing=""
 for p in $need; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -43,12 +51,36 @@ if [ -n "$missing" ]; then
         $missing >/dev/null
 fi
 
+# XNNPACK and pthreadpool for arm64, extracted from their .debs (see above).
+X="$PWD/$B/xnnpack-arm64"
+xnn_flags=()
+if [ -z "${AMSEL_XC_NO_XNNPACK:-}" ]; then
+    if [ ! -e "$X/usr/lib/aarch64-linux-gnu/libXNNPACK.so" ]; then
+        step "XNNPACK for arm64 ($X)"
+        rm -rf "$X" && mkdir -p "$X/debs"
+        if (cd "$X/debs" && apt-get download -qq libxnnpack0:arm64 libxnnpack-dev:arm64 \
+                libpthreadpool0:arm64 libpthreadpool-dev:arm64 2>"$X/download.err"); then
+            for d in "$X"/debs/*.deb; do dpkg-deb -x "$d" "$X"; done
+        else
+            echo "warning: cannot download XNNPACK for arm64 ($(tail -1 "$X/download.err")):" \
+                "building without it (reference backend only)" >&2
+        fi
+    fi
+    [ -e "$X/usr/lib/aarch64-linux-gnu/libXNNPACK.so" ] && xnn_flags=(-DAMSEL_ARM64_PREFIX="$X/usr")
+fi
+[ ${#xnn_flags[@]} -gt 0 ] || xnn_flags=(-DAMSEL_WITH_XNNPACK=OFF)
+
 # 2. Builds: aarch64 (warnings are errors) and the x86 reference for the comparison.
 step "configure and build aarch64 ($B)"
 cmake -S . -B $B -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake \
-    -DCMAKE_BUILD_TYPE=Release -DAMSEL_WERROR=ON >/dev/null
+    -DCMAKE_BUILD_TYPE=Release -DAMSEL_WERROR=ON "${xnn_flags[@]}" >/dev/null
 cmake --build $B -j2 >/dev/null
 aarch64-linux-gnu-readelf -h $B/amsel | grep -q 'Machine: *AArch64' || { echo "$B/amsel is not an aarch64 binary" >&2; exit 1; }
+if aarch64-linux-gnu-readelf -d $B/amsel | grep -q 'libXNNPACK'; then
+    echo "aarch64 build links XNNPACK: --backend xnnpack is its fast path"
+else
+    echo "aarch64 build without XNNPACK: reference backend only"
+fi
 step "build x86 reference ($H)"
 cmake -S . -B $H -DCMAKE_BUILD_TYPE=Release -DAMSEL_WERROR=ON >/dev/null
 cmake --build $H -j2 --target amsel_cli >/dev/null
@@ -131,11 +163,23 @@ for who in arm x86; do
 done
 same "premodel selector: image,rank,class,score,label,models" "$W/x86.chain" "$W/arm.chain"
 
+# The Arm fast path: the xnnpack backend against the reference on the same
+# images (XNNPACK rounds in fp32, so scores may differ a little: top-1
+# agreement is counted, not required here; test_xnnpack_parity checks it).
+if arm models --backend xnnpack "$MD/$M0.tflite" >/dev/null 2>&1; then
+    arm profile --backend xnnpack --models "$MD/$M0.tflite,$MD/$M1.tflite" --limit "$N" \
+        --dataset "$D/labels.txt" -o "$W/xnn.csv" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; fails=$((fails + 1)); }
+    agree=$(paste -d, <(cut -d, -f1,3,4 "$W/arm.csv") <(cut -d, -f1,3,4 "$W/xnn.csv") |
+        awk -F, 'NR > 1 && $1 == $4 && $2 == $5 { split($3, a, " "); split($6, b, " "); n++; s += a[1] == b[1] }
+                 END { print s "/" n }')
+    echo "  xnnpack vs reference on aarch64: top-1 identical on $agree image-model pairs"
+fi
+
 # 5. The minimal library (AMSEL_MINIMAL: no CLI, no libsvm) and what a
 # program linking it weighs, stripped; it must answer like the CLI.
 step "minimal aarch64 build (build-min/arm64) and footprint"
 cmake -S . -B build-min/arm64 -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake \
-    -DCMAKE_BUILD_TYPE=MinSizeRel -DAMSEL_MINIMAL=ON -DAMSEL_WERROR=ON >/dev/null
+    -DCMAKE_BUILD_TYPE=MinSizeRel -DAMSEL_MINIMAL=ON -DAMSEL_WERROR=ON "${xnn_flags[@]}" >/dev/null
 cmake --build build-min/arm64 -j2 >/dev/null
 stripped() { cp "$1" "$W/s" && aarch64-linux-gnu-strip --strip-unneeded "$W/s" && stat -c%s "$W/s"; }
 echo "stripped bytes: libamsel.a (minimal, -Os) $(stripped build-min/arm64/libamsel.a)," \

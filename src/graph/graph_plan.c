@@ -80,7 +80,9 @@ amsel_status am_graph_plan(amsel_ctx *ctx, am_graph *g)
     am_free(ctx, placed);
 
     g->arena_bytes = total;
-    g->arena = am_malloc(ctx, total + ARENA_ALIGN);
+    /* ARENA_ALIGN for aligning the base, ARENA_ALIGN more after the last
+     * tensor: XNNPACK's kernels read up to 16 bytes past their inputs */
+    g->arena = am_malloc(ctx, total + 2 * ARENA_ALIGN);
     g->tptr = am_calloc(ctx, (size_t)nt, sizeof *g->tptr);
     if (!g->arena || !g->tptr)
         return AMSEL_ERR_NOMEM;

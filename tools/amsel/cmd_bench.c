@@ -134,11 +134,12 @@ static int bench_one(const char *path, const bench_opts *o)
     }
     const double median = cli_percentile(t, (int)o->runs, 50);
     const double gmacs = in.macs / (median * 1e6);
-    /* the backend of the plan's convolutions: onednn, fast or reference */
+    /* the backend of the plan's convolutions: onednn, xnnpack, fast or reference */
     const char *plan = amsel_model_plan(m);
-    const char *used = strstr(plan, " onednn ") ? "onednn"
-                       : strstr(plan, " fast ") ? "fast"
-                                                : "reference";
+    const char *used = strstr(plan, " onednn ")    ? "onednn"
+                       : strstr(plan, " xnnpack ") ? "xnnpack"
+                       : strstr(plan, " fast ")    ? "fast"
+                                                   : "reference";
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     char eff[32] = "-";
