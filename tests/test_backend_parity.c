@@ -13,6 +13,7 @@
 #include "amsel/amsel.h"
 #include "backend/fast/fast_kernels.h"
 #include "check.h"
+#include "conv_cases.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,68 +31,17 @@ static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo
 
 enum { GUARD = 64, POISON = 0xA5 };
 
-/* TFLite SAME padding offset for one dimension. */
-static int same_pad(int in, int k, int stride, int dil, int out)
-{
-    int eff = (k - 1) * dil + 1;
-    int total = (out - 1) * stride + eff - in;
-    return total > 0 ? total / 2 : 0;
-}
-
 static int kernel_case(amsel_ctx *ctx, int depthwise, int iter)
 {
     am_conv_params p;
     memset(&p, 0, sizeof p);
-    p.type = rnd() % 2 ? AM_I8 : AM_U8;
-    /* mostly the models' pairs; also int8 activations with uint8 weights
-     * or with a weight zero point (row sums of flipped int8 rows) */
-    p.w_signed = p.type == AM_I8 ? (int)(rnd() % 6 != 0) : (int)(rnd() % 4 == 0);
-    const int zx = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
-    p.in_offset = -zx;
-    p.w_offset = !p.w_signed ? -rnd_in(0, 255) : p.type == AM_I8 && rnd() % 8 == 0 ? rnd_in(-20, 20) : 0;
-    p.out_zp = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
-    const int qmin = p.type == AM_U8 ? 0 : -128, qmax = p.type == AM_U8 ? 255 : 127;
-    p.act_min = rnd() % 2 ? qmin : rnd_in(qmin, p.out_zp);
-    p.act_max = rnd() % 2 ? qmax : rnd_in(p.out_zp, qmax);
-    const int kchoice[] = {1, 1, 3, 3, 5, 2};
-    const int kh = kchoice[rnd() % 6], kw = rnd() % 4 ? kh : kchoice[rnd() % 6];
-    p.stride_h = rnd_in(1, 2);
-    p.stride_w = rnd() % 4 ? p.stride_h : rnd_in(1, 3);
-    p.dil_h = rnd() % 6 ? 1 : 2;
-    p.dil_w = rnd() % 6 ? 1 : 2;
-    p.depth_multiplier = 1;
-    am_shape in = {rnd_in(1, 2), rnd_in(1, 13), rnd_in(1, 13), 0};
-    const int cchoice[] = {1, 3, 4, 8, 13, 16, 17, 24, 33, 64, 72, 88, 130};
-    in.c = cchoice[rnd() % 13];
-    int same = rnd() % 2;
-    am_shape out = in;
-    const int eh = (kh - 1) * p.dil_h + 1, ew = (kw - 1) * p.dil_w + 1;
-    if (same) {
-        out.h = (in.h + p.stride_h - 1) / p.stride_h;
-        out.w = (in.w + p.stride_w - 1) / p.stride_w;
-        p.pad_top = same_pad(in.h, kh, p.stride_h, p.dil_h, out.h);
-        p.pad_left = same_pad(in.w, kw, p.stride_w, p.dil_w, out.w);
-    } else {
-        if (in.h < eh || in.w < ew)
-            return 0; /* VALID needs the window inside the image */
-        out.h = (in.h - eh) / p.stride_h + 1;
-        out.w = (in.w - ew) / p.stride_w + 1;
-    }
-    out.c = depthwise ? in.c : cchoice[rnd() % 13];
-    const int per_channel = p.w_signed && rnd() % 2;
-    int32_t mult[160], shift[160];
-    for (int c = 0; c < out.c; c++) {
-        const int cc = per_channel ? c : 0;
-        if (cc == c) {
-            mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
-            shift[c] = rnd() % 8 ? rnd_in(-12, 1) : rnd_in(-31, 3); /* rare extremes */
-            if (rnd() % 16 == 0)
-                mult[c] = 0;
-        } else {
-            mult[c] = mult[0];
-            shift[c] = shift[0];
-        }
-    }
+    conv_case_quant(rnd, &p);
+    am_shape in, out;
+    int kh, kw;
+    if (!conv_case_geometry(rnd, depthwise, &p, &in, &out, &kh, &kw))
+        return 0;
+    int32_t mult[160], shift[160], bias[160];
+    conv_case_requant(rnd, &p, out.c, mult, shift, bias);
     p.out_mult = mult;
     p.out_shift = shift;
     const size_t in_n = (size_t)in.n * in.h * in.w * in.c;
@@ -99,11 +49,7 @@ static int kernel_case(amsel_ctx *ctx, int depthwise, int iter)
     const size_t out_n = (size_t)out.n * out.h * out.w * out.c;
     uint8_t *x = malloc(in_n), *w = malloc(w_n), *o_ref = malloc(out_n + GUARD),
             *o_fast = malloc(out_n + GUARD);
-    int32_t bias[160];
     const int use_bias = rnd() % 4 != 0;
-    const int huge_bias = rnd() % 8 == 0; /* accumulators near +-2^30: rounding edges */
-    for (int c = 0; c < out.c; c++)
-        bias[c] = huge_bias ? (int32_t)(rnd() & 0x7fffffffu) - (1 << 30) : rnd_in(-20000, 20000);
     for (size_t i = 0; i < in_n; i++)
         x[i] = (uint8_t)rnd();
     for (size_t i = 0; i < w_n; i++)

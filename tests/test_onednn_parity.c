@@ -13,6 +13,7 @@
 #include "amsel/amsel.h"
 #include "backend/onednn/onednn_backend.h"
 #include "check.h"
+#include "conv_cases.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,11 +31,6 @@ static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo
 
 enum { GUARD = 64, POISON = 0xA5, MAXC = 160 };
 
-static int same_pad(int in, int k, int stride, int dil, int out)
-{
-    const int total = (out - 1) * stride + (k - 1) * dil + 1 - in;
-    return total > 0 ? total / 2 : 0;
-}
 
 /* Runs p on the reference and through the backend prepared for 1, 2 and
  * 3 threads: whole (twice: a second run gives the same), and split into
@@ -112,8 +108,8 @@ static void band_cases(amsel_ctx *ctx)
         out.h = (in.h + p.stride_h - 1) / p.stride_h;
         out.w = (in.w + p.stride_w - 1) / p.stride_w;
         out.c = shapes[k][3];
-        p.pad_top = same_pad(in.h, kk, p.stride_h, 1, out.h);
-        p.pad_left = same_pad(in.w, kk, p.stride_w, 1, out.w);
+        p.pad_top = conv_same_pad(in.h, kk, p.stride_h, 1, out.h);
+        p.pad_left = conv_same_pad(in.w, kk, p.stride_w, 1, out.w);
         int32_t mult[MAXC * 2], shift[MAXC * 2], bias[MAXC * 2];
         for (int c = 0; c < out.c; c++) {
             mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
@@ -140,57 +136,15 @@ static int random_case(amsel_ctx *ctx, int iter)
 {
     am_conv_params p;
     memset(&p, 0, sizeof p);
-    p.type = rnd() % 2 ? AM_I8 : AM_U8;
-    p.w_signed = p.type == AM_I8 ? (int)(rnd() % 6 != 0) : (int)(rnd() % 4 == 0);
-    const int zx = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
-    p.in_offset = -zx;
-    p.w_offset = !p.w_signed ? -rnd_in(0, 255) : rnd() % 8 == 0 ? rnd_in(-20, 20) : 0;
-    p.out_zp = p.type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
-    const int qmin = p.type == AM_U8 ? 0 : -128, qmax = p.type == AM_U8 ? 255 : 127;
-    p.act_min = rnd() % 2 ? qmin : rnd_in(qmin, p.out_zp);
-    p.act_max = rnd() % 2 ? qmax : rnd_in(p.out_zp, qmax);
-    const int kchoice[] = {1, 1, 3, 3, 5, 2};
-    const int kh = kchoice[rnd() % 6], kw = rnd() % 4 ? kh : kchoice[rnd() % 6];
-    p.stride_h = rnd_in(1, 2);
-    p.stride_w = rnd() % 4 ? p.stride_h : rnd_in(1, 3);
-    p.dil_h = rnd() % 6 ? 1 : 2;
-    p.dil_w = rnd() % 6 ? 1 : 2;
-    p.depth_multiplier = 1;
-    am_shape in = {rnd_in(1, 2), rnd_in(1, 13), rnd_in(1, 13), 0};
-    const int cchoice[] = {1, 3, 4, 8, 13, 16, 17, 24, 33, 64, 72, 88, 130};
-    in.c = cchoice[rnd() % 13];
-    am_shape out = in;
-    const int eh = (kh - 1) * p.dil_h + 1, ew = (kw - 1) * p.dil_w + 1;
-    if (rnd() % 2) { /* SAME */
-        out.h = (in.h + p.stride_h - 1) / p.stride_h;
-        out.w = (in.w + p.stride_w - 1) / p.stride_w;
-        p.pad_top = same_pad(in.h, kh, p.stride_h, p.dil_h, out.h);
-        p.pad_left = same_pad(in.w, kw, p.stride_w, p.dil_w, out.w);
-    } else {
-        if (in.h < eh || in.w < ew)
-            return 0;
-        out.h = (in.h - eh) / p.stride_h + 1;
-        out.w = (in.w - ew) / p.stride_w + 1;
-    }
-    out.c = cchoice[rnd() % 13];
-    const int per_channel = p.w_signed && rnd() % 2;
+    conv_case_quant(rnd, &p);
+    am_shape in, out;
+    int kh, kw;
+    if (!conv_case_geometry(rnd, 0, &p, &in, &out, &kh, &kw))
+        return 0;
     int32_t mult[MAXC], shift[MAXC], bias[MAXC];
-    for (int c = 0; c < out.c; c++) {
-        if (!per_channel && c > 0) {
-            mult[c] = mult[0];
-            shift[c] = shift[0];
-            continue;
-        }
-        mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
-        shift[c] = rnd() % 8 ? rnd_in(-12, 1) : rnd_in(-31, 3);
-        if (rnd() % 16 == 0)
-            mult[c] = 0;
-    }
+    conv_case_requant(rnd, &p, out.c, mult, shift, bias);
     p.out_mult = mult;
     p.out_shift = shift;
-    const int huge_bias = rnd() % 8 == 0;
-    for (int c = 0; c < out.c; c++)
-        bias[c] = huge_bias ? (int32_t)(rnd() & 0x7fffffffu) - (1 << 30) : rnd_in(-20000, 20000);
     const size_t in_n = (size_t)in.n * in.h * in.w * in.c, w_n = (size_t)out.c * kh * kw * in.c;
     uint8_t *x = malloc(in_n), *w = malloc(w_n);
     for (size_t i = 0; i < in_n; i++)
