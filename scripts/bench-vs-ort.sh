@@ -23,9 +23,11 @@ tf2_mobilenet_v2_1.0_224_ptq mobilenet_edgetpu_0.75_224_post_training_quant"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-# median_ms of `amsel bench` (column 6 of its last line); gmacs column 9
-bench() { "$A" bench --data "$DATA" --model "$M/$1.tflite" --threads "$2" --runs "$3" 2>/dev/null | tail -1; }
-"$A" bench --data "$DATA" --model "$M/mobilenet_v1_0.25_128_quant.tflite" --runs 3 2>/dev/null |
+# the model's row of `amsel bench` (median_ms column 6, gmacs column 9;
+# lines starting with # are the ceilings)
+bench() { "$A" bench --data "$DATA" --model "$M/$1.tflite" --threads "$2" --runs "$3" 2>/dev/null |
+    grep -v '^#' | tail -1; }
+"$A" bench --data "$DATA" --model "$M/mobilenet_v1_0.25_128_quant.tflite" --threads 1 --runs 3 2>/dev/null |
     sed -n 's/^# dense ceiling.*: \([0-9.]*\) GMAC\/s/\1/p' > "$T/ceiling"
 for r in $(seq "$ROUNDS"); do
     for m in $models; do
@@ -38,7 +40,7 @@ done
 for m in $models; do
     echo "reference: $m" >&2
     "$A" bench --data "$DATA" --backend ref --model "$M/$m.tflite" --threads 1 --runs 3 2>/dev/null |
-        tail -1 | awk -F'\t' '{print $6}' > "$T/$m.ref"
+        grep -v '^#' | tail -1 | awk -F'\t' '{print $6}' > "$T/$m.ref"
 done
 best() { sort -g "$1" | head -1 | awk '{print $1}'; }
 echo "dense ceiling (fast kernels, 1 thread): $(cat "$T/ceiling") GMAC/s; best median of $ROUNDS rounds"
