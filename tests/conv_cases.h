@@ -2,21 +2,15 @@
  * (test_backend_parity.c, test_onednn_parity.c, test_xnnpack_parity.c):
  * the window, shapes and padding of the models' layers and their edge
  * cases, and the quantization of the exact backends' cases. Header-only,
- * like check.h; each test passes its own random generator (its seed). */
+ * like check.h; it draws from parity.h's generator (the test's own seed). */
 #ifndef AMSEL_TESTS_CONV_CASES_H
 #define AMSEL_TESTS_CONV_CASES_H
 
 #include "backend/reference/ref_kernels.h"
+#include "parity.h"
 
 #include <stdint.h>
 #include <string.h>
-
-typedef uint32_t (*conv_rng)(void);
-
-static inline int conv_rnd_in(conv_rng rnd, int lo, int hi)
-{
-    return lo + (int)(rnd() % (uint32_t)(hi - lo + 1));
-}
 
 /* TFLite SAME padding offset for one dimension. */
 static inline int conv_same_pad(int in, int k, int stride, int dil, int out)
@@ -34,18 +28,18 @@ static const int conv_channels[] = {1, 3, 4, 8, 13, 16, 17, 24, 33, 64, 72, 88, 
  * batch 1-2, images up to 13x13, SAME or VALID padding; out.c from the
  * channel list, or in.c * depth multiplier for depthwise (dm > 0).
  * Fills p's geometry only. 0: VALID does not fit this image, no case. */
-static inline int conv_case_geometry(conv_rng rnd, int dm, am_conv_params *p, am_shape *in,
+static inline int conv_case_geometry(int dm, am_conv_params *p, am_shape *in,
                                      am_shape *out, int *kh, int *kw)
 {
     static const int k[] = {1, 1, 3, 3, 5, 2};
     *kh = k[rnd() % 6];
     *kw = rnd() % 4 ? *kh : k[rnd() % 6];
-    p->stride_h = conv_rnd_in(rnd, 1, 2);
-    p->stride_w = rnd() % 4 ? p->stride_h : conv_rnd_in(rnd, 1, 3);
+    p->stride_h = rnd_in(1, 2);
+    p->stride_w = rnd() % 4 ? p->stride_h : rnd_in(1, 3);
     p->dil_h = rnd() % 6 ? 1 : 2;
     p->dil_w = rnd() % 6 ? 1 : 2;
     p->depth_multiplier = dm > 0 ? dm : 1;
-    *in = (am_shape){conv_rnd_in(rnd, 1, 2), conv_rnd_in(rnd, 1, 13), conv_rnd_in(rnd, 1, 13),
+    *in = (am_shape){rnd_in(1, 2), rnd_in(1, 13), rnd_in(1, 13),
                      conv_channels[rnd() % CONV_NCHANNELS]};
     *out = *in;
     const int eh = (*kh - 1) * p->dil_h + 1, ew = (*kw - 1) * p->dil_w + 1;
@@ -69,26 +63,26 @@ static inline int conv_case_geometry(conv_rng rnd, int dm, am_conv_params *p, am
  * (uint8 with uint8 weights, int8 with symmetric int8 weights), also int8
  * activations with uint8 weights or a weight zero point, and clamps
  * inside the type's range. */
-static inline void conv_case_quant(conv_rng rnd, am_conv_params *p)
+static inline void conv_case_quant(am_conv_params *p)
 {
     p->type = rnd() % 2 ? AM_I8 : AM_U8;
     p->w_signed = p->type == AM_I8 ? (int)(rnd() % 6 != 0) : (int)(rnd() % 4 == 0);
-    const int zx = p->type == AM_U8 ? conv_rnd_in(rnd, 0, 255) : conv_rnd_in(rnd, -128, 127);
+    const int zx = p->type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
     p->in_offset = -zx;
-    p->w_offset = !p->w_signed                           ? -conv_rnd_in(rnd, 0, 255)
-                  : p->type == AM_I8 && rnd() % 8 == 0 ? conv_rnd_in(rnd, -20, 20)
+    p->w_offset = !p->w_signed                           ? -rnd_in(0, 255)
+                  : p->type == AM_I8 && rnd() % 8 == 0 ? rnd_in(-20, 20)
                                                          : 0;
-    p->out_zp = p->type == AM_U8 ? conv_rnd_in(rnd, 0, 255) : conv_rnd_in(rnd, -128, 127);
+    p->out_zp = p->type == AM_U8 ? rnd_in(0, 255) : rnd_in(-128, 127);
     const int qmin = p->type == AM_U8 ? 0 : -128, qmax = p->type == AM_U8 ? 255 : 127;
-    p->act_min = rnd() % 2 ? qmin : conv_rnd_in(rnd, qmin, p->out_zp);
-    p->act_max = rnd() % 2 ? qmax : conv_rnd_in(rnd, p->out_zp, qmax);
+    p->act_min = rnd() % 2 ? qmin : rnd_in(qmin, p->out_zp);
+    p->act_max = rnd() % 2 ? qmax : rnd_in(p->out_zp, qmax);
 }
 
 /* Multipliers and shifts of n output channels (per channel for int8
  * weights half the time, else one value): shifts mostly -12..1, rare
  * extremes -31..3, now and then a multiplier of 0; biases mostly small,
  * one case in 8 near +-2^30 (rounding edges of the accumulator). */
-static inline void conv_case_requant(conv_rng rnd, const am_conv_params *p, int n,
+static inline void conv_case_requant(const am_conv_params *p, int n,
                                      int32_t *mult, int32_t *shift, int32_t *bias)
 {
     const int per_channel = p->w_signed && rnd() % 2;
@@ -99,14 +93,14 @@ static inline void conv_case_requant(conv_rng rnd, const am_conv_params *p, int 
             continue;
         }
         mult[c] = (int32_t)((1u << 30) + (rnd() & 0x3fffffffu));
-        shift[c] = rnd() % 8 ? conv_rnd_in(rnd, -12, 1) : conv_rnd_in(rnd, -31, 3);
+        shift[c] = rnd() % 8 ? rnd_in(-12, 1) : rnd_in(-31, 3);
         if (rnd() % 16 == 0)
             mult[c] = 0;
     }
     const int huge_bias = rnd() % 8 == 0;
     for (int c = 0; c < n; c++)
         bias[c] = huge_bias ? (int32_t)(rnd() & 0x7fffffffu) - (1 << 30)
-                            : conv_rnd_in(rnd, -20000, 20000);
+                            : rnd_in(-20000, 20000);
 }
 
 #endif

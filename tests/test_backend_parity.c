@@ -13,21 +13,14 @@
 #include "amsel/amsel.h"
 #include "backend/fast/fast_kernels.h"
 #include "check.h"
+#define PARITY_SEED 2463534242u
+#include "parity.h"
 #include "conv_cases.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t rng = 2463534242u;
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
 
 enum { GUARD = 64, POISON = 0xA5 };
 
@@ -35,13 +28,13 @@ static int kernel_case(amsel_ctx *ctx, int depthwise, int iter)
 {
     am_conv_params p;
     memset(&p, 0, sizeof p);
-    conv_case_quant(rnd, &p);
+    conv_case_quant(&p);
     am_shape in, out;
     int kh, kw;
-    if (!conv_case_geometry(rnd, depthwise, &p, &in, &out, &kh, &kw))
+    if (!conv_case_geometry(depthwise, &p, &in, &out, &kh, &kw))
         return 0;
     int32_t mult[160], shift[160], bias[160];
-    conv_case_requant(rnd, &p, out.c, mult, shift, bias);
+    conv_case_requant(&p, out.c, mult, shift, bias);
     p.out_mult = mult;
     p.out_shift = shift;
     const size_t in_n = (size_t)in.n * in.h * in.w * in.c;
@@ -50,10 +43,8 @@ static int kernel_case(amsel_ctx *ctx, int depthwise, int iter)
     uint8_t *x = malloc(in_n), *w = malloc(w_n), *o_ref = malloc(out_n + GUARD),
             *o_fast = malloc(out_n + GUARD);
     const int use_bias = rnd() % 4 != 0;
-    for (size_t i = 0; i < in_n; i++)
-        x[i] = (uint8_t)rnd();
-    for (size_t i = 0; i < w_n; i++)
-        w[i] = (uint8_t)rnd();
+    rnd_fill(x, in_n);
+    rnd_fill(w, w_n);
     memset(o_ref, POISON, out_n + GUARD);
     memset(o_fast, POISON, out_n + GUARD);
     const int32_t *b = use_bias ? bias : NULL;
@@ -146,10 +137,8 @@ static void test_eltwise(void)
         const size_t na = (size_t)a.h * a.w * a.c, nb = (size_t)b.h * b.w * b.c;
         const size_t no = (size_t)out.h * out.w * out.c;
         uint8_t *x1 = malloc(na), *x2 = malloc(nb), *r = malloc(no + GUARD), *f = malloc(no + GUARD);
-        for (size_t i = 0; i < na; i++)
-            x1[i] = (uint8_t)rnd();
-        for (size_t i = 0; i < nb; i++)
-            x2[i] = (uint8_t)rnd();
+        rnd_fill(x1, na);
+        rnd_fill(x2, nb);
         memset(r, POISON, no + GUARD);
         memset(f, POISON, no + GUARD);
         if (iter % 2) {
@@ -183,11 +172,9 @@ static void test_lut(void)
         return;
     uint8_t lut[256], x[300], r[300 + GUARD], f[300 + GUARD];
     for (int iter = 0; iter < 50; iter++) {
-        for (int i = 0; i < 256; i++)
-            lut[i] = (uint8_t)rnd();
+        rnd_fill(lut, 256);
         const size_t n = (size_t)rnd_in(1, 300);
-        for (size_t i = 0; i < n; i++)
-            x[i] = (uint8_t)rnd();
+        rnd_fill(x, n);
         memset(r, POISON, sizeof r);
         memset(f, POISON, sizeof f);
         am_ref_lut(lut, n, x, r);
@@ -229,33 +216,6 @@ static void test_global_pool(void)
     printf("global pool: %d random cases bit-exact\n", ran);
 }
 
-static const char *const models[] = {
-    "mobilenet_v1_0.25_128_quant.tflite",
-    "mobilenet_v1_0.5_160_quant.tflite",
-    "v3-small_224_1.0_uint8.tflite",
-    "mobilenet_v1_0.75_192_quant.tflite",
-    "mobilenet_v2_1.0_224_quant.tflite",
-    "tf2_mobilenet_v2_1.0_224_ptq.tflite",
-    "mobilenet_v1_0.75_224_quant.tflite",
-    "mobilenet_edgetpu_0.75_224_post_training_quant.tflite",
-};
-
-static amsel_model *load(amsel_ctx *ctx, const char *path)
-{
-    amsel_model *m = NULL;
-    if (amsel_model_load(ctx, path, &m) != AMSEL_OK)
-        fprintf(stderr, "%s: %s\n", path, amsel_last_error(ctx));
-    return m;
-}
-
-static int count_fast(const amsel_model *m)
-{
-    int n = 0;
-    for (const char *s = amsel_model_plan(m); (s = strstr(s, " fast ")) != NULL; s++)
-        n++;
-    return n;
-}
-
 /* The fast backend on 1, 2 and 3 threads (bit-identical to each other
  * and to the reference). */
 enum { NFAST = 3 };
@@ -265,15 +225,15 @@ enum { NFAST = 3 };
 static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *fast_ctxs, const char *path,
                           const char *name, const amsel_image *img)
 {
-    amsel_model *mr = load(ref_ctx, path), *mf[NFAST];
+    amsel_model *mr = parity_load(ref_ctx, path), *mf[NFAST];
     int ok = mr != NULL;
     for (int f = 0; f < NFAST; f++) {
-        mf[f] = load(fast_ctxs[f], path);
+        mf[f] = parity_load(fast_ctxs[f], path);
         ok &= mf[f] != NULL;
     }
     CHECK(ok);
     if (ok) {
-        CHECK_EQ_INT(count_fast(mr), 0);
+        CHECK_EQ_INT(parity_count(mr, "fast"), 0);
         amsel_model_info info;
         amsel_model_get_info(mr, &info);
         const size_t in_n = (size_t)info.input_height * info.input_width * info.input_channels;
@@ -307,8 +267,8 @@ static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *fast_ctxs, const
                     same = 0;
                 }
         }
-        CHECK(count_fast(mf[0]) > 0);
-        printf("%s: %d operators on fast, 1/2/3 threads, outputs %s\n", name, count_fast(mf[0]),
+        CHECK(parity_count(mf[0], "fast") > 0);
+        printf("%s: %d operators on fast, 1/2/3 threads, outputs %s\n", name, parity_count(mf[0], "fast"),
                same ? "identical" : "DIFFER");
     }
     amsel_model_destroy(mr);
@@ -322,9 +282,9 @@ static void test_models(amsel_ctx *ref_ctx, amsel_ctx *const *fast_ctxs, const c
     snprintf(path, sizeof path, "%s/images/parrot.jpg", data);
     amsel_image *img = NULL;
     CHECK(amsel_image_load(ref_ctx, path, &img) == AMSEL_OK);
-    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
-        snprintf(path, sizeof path, "%s/models/imagenet/%s", data, models[k]);
-        compare_model(ref_ctx, fast_ctxs, path, models[k], img);
+    for (size_t k = 0; k < (size_t)PARITY_NMODELS; k++) {
+        snprintf(path, sizeof path, "%s/models/imagenet/%s", data, parity_models[k]);
+        compare_model(ref_ctx, fast_ctxs, path, parity_models[k], img);
     }
     amsel_image_destroy(img);
 }
@@ -338,13 +298,8 @@ int main(void)
     amsel_ctx *ref_ctx, *fast_ctx, *fast_ctxs[NFAST];
     if (amsel_ctx_create(&ref_ctx) || amsel_ctx_create(&fast_ctx))
         return 1;
-    for (int f = 0; f < NFAST; f++) {
-        if (amsel_ctx_create(&fast_ctxs[f]))
-            return 1;
-        CHECK(amsel_ctx_set_backend(fast_ctxs[f], "fast") == AMSEL_OK);
-        CHECK(amsel_ctx_set_threads(fast_ctxs[f], f + 1) == AMSEL_OK);
-        CHECK_EQ_INT(amsel_ctx_get_threads(fast_ctxs[f]), f + 1);
-    }
+    if (!parity_contexts("fast", fast_ctxs, NFAST))
+        return 1;
     CHECK(amsel_ctx_set_threads(fast_ctx, -1) == AMSEL_ERR_INVALID_ARG);
     CHECK(amsel_ctx_set_threads(fast_ctx, 100000) == AMSEL_ERR_INVALID_ARG);
     CHECK(amsel_ctx_set_backend(ref_ctx, "ref") == AMSEL_OK);

@@ -13,21 +13,14 @@
 #include "amsel/amsel.h"
 #include "backend/onednn/onednn_backend.h"
 #include "check.h"
+#define PARITY_SEED 88172645u
+#include "parity.h"
 #include "conv_cases.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t rng = 88172645u;
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
 
 enum { GUARD = 64, POISON = 0xA5, MAXC = 160 };
 
@@ -120,10 +113,8 @@ static void band_cases(amsel_ctx *ctx)
         p.out_shift = shift;
         const size_t in_n = (size_t)in.h * in.w * in.c, w_n = (size_t)out.c * kk * kk * in.c;
         uint8_t *x = malloc(in_n), *w = malloc(w_n);
-        for (size_t i = 0; i < in_n; i++)
-            x[i] = (uint8_t)rnd();
-        for (size_t i = 0; i < w_n; i++)
-            w[i] = (uint8_t)rnd();
+        rnd_fill(x, in_n);
+        rnd_fill(w, w_n);
         char what[32];
         snprintf(what, sizeof what, "band case %d", k);
         CHECK(compare(ctx, &p, in, x, kk, kk, w, bias, out, what) == 1);
@@ -136,21 +127,19 @@ static int random_case(amsel_ctx *ctx, int iter)
 {
     am_conv_params p;
     memset(&p, 0, sizeof p);
-    conv_case_quant(rnd, &p);
+    conv_case_quant(&p);
     am_shape in, out;
     int kh, kw;
-    if (!conv_case_geometry(rnd, 0, &p, &in, &out, &kh, &kw))
+    if (!conv_case_geometry(0, &p, &in, &out, &kh, &kw))
         return 0;
     int32_t mult[MAXC], shift[MAXC], bias[MAXC];
-    conv_case_requant(rnd, &p, out.c, mult, shift, bias);
+    conv_case_requant(&p, out.c, mult, shift, bias);
     p.out_mult = mult;
     p.out_shift = shift;
     const size_t in_n = (size_t)in.n * in.h * in.w * in.c, w_n = (size_t)out.c * kh * kw * in.c;
     uint8_t *x = malloc(in_n), *w = malloc(w_n);
-    for (size_t i = 0; i < in_n; i++)
-        x[i] = (uint8_t)rnd();
-    for (size_t i = 0; i < w_n; i++)
-        w[i] = (uint8_t)rnd();
+    rnd_fill(x, in_n);
+    rnd_fill(w, w_n);
     char what[32];
     snprintf(what, sizeof what, "conv case %d", iter);
     const int ran = compare(ctx, &p, in, x, kh, kw, w, rnd() % 4 ? bias : NULL, out, what);
@@ -209,42 +198,15 @@ static void extreme_cases(amsel_ctx *ctx)
         }
 }
 
-static const char *const models[] = {
-    "mobilenet_v1_0.25_128_quant.tflite",
-    "mobilenet_v1_0.5_160_quant.tflite",
-    "v3-small_224_1.0_uint8.tflite",
-    "mobilenet_v1_0.75_192_quant.tflite",
-    "mobilenet_v2_1.0_224_quant.tflite",
-    "tf2_mobilenet_v2_1.0_224_ptq.tflite",
-    "mobilenet_v1_0.75_224_quant.tflite",
-    "mobilenet_edgetpu_0.75_224_post_training_quant.tflite",
-};
-
-static int count_onednn(const amsel_model *m)
-{
-    int n = 0;
-    for (const char *s = amsel_model_plan(m); (s = strstr(s, " onednn ")) != NULL; s++)
-        n++;
-    return n;
-}
-
-static amsel_model *load(amsel_ctx *ctx, const char *path)
-{
-    amsel_model *m = NULL;
-    if (amsel_model_load(ctx, path, &m) != AMSEL_OK)
-        fprintf(stderr, "%s: %s\n", path, amsel_last_error(ctx));
-    return m;
-}
-
 enum { NDNN = 2 }; /* 1 and 2 threads */
 
 static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *dnn_ctxs, const char *path,
                           const char *name, int trials)
 {
-    amsel_model *mr = load(ref_ctx, path), *md[NDNN];
+    amsel_model *mr = parity_load(ref_ctx, path), *md[NDNN];
     int ok = mr != NULL;
     for (int f = 0; f < NDNN; f++) {
-        md[f] = load(dnn_ctxs[f], path);
+        md[f] = parity_load(dnn_ctxs[f], path);
         ok &= md[f] != NULL;
     }
     CHECK(ok);
@@ -270,9 +232,9 @@ static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *dnn_ctxs, const 
                 }
             }
         }
-        const int n = count_onednn(md[0]);
+        const int n = parity_count(md[0], "onednn");
         CHECK(n > 0);
-        CHECK_EQ_INT(count_onednn(mr), 0);
+        CHECK_EQ_INT(parity_count(mr, "onednn"), 0);
         printf("%s: %d operators on onednn, 1/2 threads, outputs %s\n", name, n,
                same ? "identical" : "DIFFER");
     }
@@ -291,13 +253,8 @@ int main(void)
     if (amsel_ctx_create(&ref_ctx))
         return 1;
     CHECK(amsel_ctx_set_backend(ref_ctx, "ref") == AMSEL_OK);
-    for (int f = 0; f < NDNN; f++) {
-        if (amsel_ctx_create(&dnn_ctxs[f]))
-            return 1;
-        CHECK(amsel_ctx_set_backend(dnn_ctxs[f], "onednn") == AMSEL_OK);
-        CHECK(!strcmp(amsel_ctx_get_backend(dnn_ctxs[f]), "onednn"));
-        CHECK(amsel_ctx_set_threads(dnn_ctxs[f], f + 1) == AMSEL_OK);
-    }
+    if (!parity_contexts("onednn", dnn_ctxs, NDNN))
+        return 1;
     const int quick = getenv("AMSEL_TEST_QUICK") != NULL;
     const int ncases = quick ? 150 : 600;
     int ran = 0;
@@ -310,9 +267,9 @@ int main(void)
     const char *data = check_data_dir();
     if (data) {
         char path[1024];
-        for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
-            snprintf(path, sizeof path, "%s/models/imagenet/%s", data, models[k]);
-            compare_model(ref_ctx, dnn_ctxs, path, models[k], quick ? 1 : 3);
+        for (size_t k = 0; k < (size_t)PARITY_NMODELS; k++) {
+            snprintf(path, sizeof path, "%s/models/imagenet/%s", data, parity_models[k]);
+            compare_model(ref_ctx, dnn_ctxs, path, parity_models[k], quick ? 1 : 3);
         }
     } else {
         printf("AMSEL_DATA not set: model parity skipped\n");

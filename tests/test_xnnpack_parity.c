@@ -17,6 +17,8 @@
 #include "amsel/amsel.h"
 #include "backend/xnnpack/xnn_ops.h"
 #include "check.h"
+#define PARITY_SEED 2891336453u
+#include "parity.h"
 #include "conv_cases.h"
 
 #include <math.h>
@@ -24,15 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint32_t rng = 2891336453u;
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng;
-}
-static int rnd_in(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
 /* log-uniform in [lo, hi) */
 static float rnd_log(float lo, float hi)
 {
@@ -121,7 +114,7 @@ static void conv_case(amsel_ctx *ctx, int depthwise, int iter, tally *t)
     } while (p.act_min >= p.act_max);
     am_shape in, out;
     int kh, kw;
-    if (!conv_case_geometry(rnd, depthwise ? (rnd() % 5 == 0 ? rnd_in(2, 3) : 1) : 0, &p, &in,
+    if (!conv_case_geometry(depthwise ? (rnd() % 5 == 0 ? rnd_in(2, 3) : 1) : 0, &p, &in,
                             &out, &kh, &kw))
         return; /* VALID does not fit */
     /* scales as in the models: the requantization multiplier
@@ -155,10 +148,8 @@ static void conv_case(amsel_ctx *ctx, int depthwise, int iter, tally *t)
     const int big_bias = rnd() % 8 == 0; /* accumulators beyond float's 24 bits */
     for (int c = 0; c < out.c; c++)
         bias[c] = big_bias ? (int32_t)(rnd() % (1u << 26)) - (1 << 25) : rnd_in(-20000, 20000);
-    for (size_t i = 0; i < in_n; i++)
-        x[i] = (uint8_t)rnd();
-    for (size_t i = 0; i < w_n; i++)
-        w[i] = (uint8_t)rnd();
+    rnd_fill(x, in_n);
+    rnd_fill(w, w_n);
     memset(o_ref, POISON, out_n + GUARD);
     const int32_t *b = use_bias ? bias : NULL;
     if (depthwise)
@@ -236,10 +227,8 @@ static void eltwise_case(amsel_ctx *ctx, int mul, int iter, tally *t)
             *f[NTHREADS];
     for (int k = 0; k < NTHREADS; k++)
         f[k] = malloc(no + GUARD);
-    for (size_t i = 0; i < na; i++)
-        x1[i] = (uint8_t)rnd();
-    for (size_t i = 0; i < nb; i++)
-        x2[i] = (uint8_t)rnd();
+    rnd_fill(x1, na);
+    rnd_fill(x2, nb);
     memset(r, POISON, no + GUARD);
     if (!mul) {
         am_add_params p;
@@ -310,8 +299,7 @@ static void pool_case(amsel_ctx *ctx, int pool, int iter, tally *t)
     uint8_t *x = malloc(ni + GUARD), *r = malloc(no + GUARD), *f[NTHREADS];
     for (int k = 0; k < NTHREADS; k++)
         f[k] = malloc(no + GUARD);
-    for (size_t i = 0; i < ni; i++)
-        x[i] = (uint8_t)rnd();
+    rnd_fill(x, ni);
     memset(r, POISON, no + GUARD);
     if (pool) {
         am_ref_avg_pool(&pp, in, x, out, r);
@@ -381,46 +369,19 @@ static void test_operators(amsel_ctx *ctx, int quick)
     am_xnn_destroy(ctx, keep);
 }
 
-static const char *const models[] = {
-    "mobilenet_v1_0.25_128_quant.tflite",
-    "mobilenet_v1_0.5_160_quant.tflite",
-    "v3-small_224_1.0_uint8.tflite",
-    "mobilenet_v1_0.75_192_quant.tflite",
-    "mobilenet_v2_1.0_224_quant.tflite",
-    "tf2_mobilenet_v2_1.0_224_ptq.tflite",
-    "mobilenet_v1_0.75_224_quant.tflite",
-    "mobilenet_edgetpu_0.75_224_post_training_quant.tflite",
-};
-
-static amsel_model *load(amsel_ctx *ctx, const char *path)
-{
-    amsel_model *m = NULL;
-    if (amsel_model_load(ctx, path, &m) != AMSEL_OK)
-        fprintf(stderr, "%s: %s\n", path, amsel_last_error(ctx));
-    return m;
-}
-
-static int count_backend(const amsel_model *m, const char *word)
-{
-    int n = 0;
-    for (const char *s = amsel_model_plan(m); (s = strstr(s, word)) != NULL; s++)
-        n++;
-    return n;
-}
-
 enum { NX = 2 }; /* xnnpack on 1 and 2 threads */
 
 static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const char *path,
                           const char *name, const amsel_image *img)
 {
-    amsel_model *mr = load(ref_ctx, path), *mx[NX];
+    amsel_model *mr = parity_load(ref_ctx, path), *mx[NX];
     int ok = mr != NULL;
     for (int f = 0; f < NX; f++)
-        ok &= (mx[f] = load(x_ctxs[f], path)) != NULL;
+        ok &= (mx[f] = parity_load(x_ctxs[f], path)) != NULL;
     CHECK(ok);
     if (ok) {
-        CHECK_EQ_INT(count_backend(mr, " xnnpack "), 0);
-        CHECK(count_backend(mx[0], " xnnpack ") > 0);
+        CHECK_EQ_INT(parity_count(mr, "xnnpack"), 0);
+        CHECK(parity_count(mx[0], "xnnpack") > 0);
         amsel_model_info info;
         amsel_model_get_info(mr, &info);
         const size_t in_n = (size_t)info.input_height * info.input_width * info.input_channels;
@@ -428,8 +389,7 @@ static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const ch
         size_t differ = 0, worst = 0;
         /* random inputs: the scores may differ a little, the threads not */
         uint8_t *a = amsel_model_input(mr);
-        for (size_t i = 0; i < in_n; i++)
-            a[i] = (uint8_t)rnd();
+        rnd_fill(a, in_n);
         CHECK(amsel_model_run(mr) == AMSEL_OK);
         for (int f = 0; f < NX; f++) {
             memcpy(amsel_model_input(mx[f]), a, in_n);
@@ -454,7 +414,7 @@ static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const ch
         CHECK(memcmp(amsel_model_output(mx[0]), amsel_model_output(mx[1]), out_n) == 0);
         printf("%s: %d operators on xnnpack; image: top-1 %d (ref %d, score %.4f vs %.4f); "
                "random input: %zu of %zu output bytes differ (at most by %zu)\n",
-               name, count_backend(mx[0], " xnnpack "), tx[0].cls, tr[0].cls,
+               name, parity_count(mx[0], "xnnpack"), tx[0].cls, tr[0].cls,
                (double)tx[0].score, (double)tr[0].score, differ, out_n, worst);
     }
     amsel_model_destroy(mr);
@@ -471,9 +431,9 @@ static void test_models(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const char
     CHECK(amsel_image_load(ref_ctx, path, &img) == AMSEL_OK);
     if (!img)
         return;
-    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
-        snprintf(path, sizeof path, "%s/models/imagenet/%s", data, models[k]);
-        compare_model(ref_ctx, x_ctxs, path, models[k], img);
+    for (size_t k = 0; k < (size_t)PARITY_NMODELS; k++) {
+        snprintf(path, sizeof path, "%s/models/imagenet/%s", data, parity_models[k]);
+        compare_model(ref_ctx, x_ctxs, path, parity_models[k], img);
     }
     amsel_image_destroy(img);
 }
@@ -488,13 +448,8 @@ int main(void)
     if (amsel_ctx_create(&ref_ctx))
         return 1;
     CHECK(amsel_ctx_set_backend(ref_ctx, "ref") == AMSEL_OK);
-    for (int f = 0; f < NX; f++) {
-        if (amsel_ctx_create(&x_ctxs[f]))
-            return 1;
-        CHECK(amsel_ctx_set_backend(x_ctxs[f], "xnnpack") == AMSEL_OK);
-        CHECK(!strcmp(amsel_ctx_get_backend(x_ctxs[f]), "xnnpack"));
-        CHECK(amsel_ctx_set_threads(x_ctxs[f], f + 1) == AMSEL_OK);
-    }
+    if (!parity_contexts("xnnpack", x_ctxs, NX))
+        return 1;
     test_operators(x_ctxs[0], getenv("AMSEL_TEST_QUICK") != NULL);
     const char *data = check_data_dir();
     if (data)
