@@ -167,6 +167,17 @@ static void vrow_add(float *restrict row, const uint8_t *restrict s, float w, in
         row[i] += w * s[i];
 }
 
+/* The vertical pass of one output row: ny source rows stride apart. */
+static void vrow_taps(float *row, const uint8_t *s, size_t stride, const int32_t *w, int ny, int n)
+{
+    if (ny >= 2)
+        vrow_set2(row, s, s + stride, w[0], w[1], n);
+    else
+        vrow_set(row, s, w[0], n);
+    for (int k = 2; k < ny; k++)
+        vrow_add(row, s + (size_t)k * stride, w[k], n);
+}
+
 /* Horizontal pass, bilinear: always two taps (the row has one zero pixel
  * of padding, so start + 1 is readable when the second weight is 0). */
 static void hrow_bilinear(const float *restrict row, const axis_taps *ax, int width,
@@ -280,26 +291,22 @@ static amsel_status resample(amsel_ctx *ctx, const amsel_image *img, float crop,
         goto done;
 
     const int n = cw * 3;
-    if (ctx->backend != AM_BACKEND_REF && ax.max == 2 && ay.max == 2 && am_fast_cpu_supported()) {
+    /* the AVX-512 rows unless the context asks for the reference kernels */
+    const int fast = ctx->backend != AM_BACKEND_REF && am_fast_cpu_supported();
+    if (fast && ax.max == 2 && ay.max == 2) {
         st = resample_fast(ctx, src, stride, cw, width, height, &ax, &ay, lut, out);
         if (st != AMSEL_ERR_UNSUPPORTED)
             goto done;
         st = AMSEL_OK;
     }
-    const int fast_v = ctx->backend != AM_BACKEND_REF && am_fast_cpu_supported();
     for (int oy = 0; oy < height; oy++) {
         /* row = weighted sum of source rows, value << 14 (exact in float). */
         const int32_t *wy = ay.w + (size_t)oy * ay.max;
         const uint8_t *s = src + (size_t)ay.start[oy] * stride;
-        int ny = ay.count[oy];
-        if (fast_v)
-            am_fast_vrow_taps(row, s, stride, wy, ny, n);
-        else if (ny >= 2)
-            vrow_set2(row, s, s + stride, wy[0], wy[1], n);
+        if (fast)
+            am_fast_vrow_taps(row, s, stride, wy, ay.count[oy], n);
         else
-            vrow_set(row, s, wy[0], n);
-        for (int k = 2; k < ny && !fast_v; k++)
-            vrow_add(row, s + (size_t)k * stride, wy[k], n);
+            vrow_taps(row, s, stride, wy, ay.count[oy], n);
         /* Each pixel: value << 28 in double (exact), rounded (halves up). */
         uint8_t *o = out + (size_t)oy * width * 3;
         if (ax.max == 2)
