@@ -57,13 +57,14 @@ static int32_t wval(const am_conv_params *p, const void *w, size_t i)
  * "Simple" layers (no left shift, every e in 1..22: most of them) have
  * the zero point folded into K and the odd lanes' shift reduced by 32;
  * the others take the general path of rqc_apply. */
-static int rq64_build(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *right, int32_t zp)
+static int rq64_build(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *right, int32_t zp,
+                      int64_t **tab)
 {
     const size_t bytes = (size_t)n / 2 * 8;
-    int64_t **t[6] = {&s->ke, &s->ko, &s->ce, &s->co, &s->se, &s->so};
     for (int a = 0; a < 6; a++)
-        if (!(*t[a] = fast_alloc(ctx, s, bytes)))
+        if (!(tab[a] = fast_alloc(ctx, s, bytes)))
             return 0;
+    int64_t *ke = tab[0], *ko = tab[1], *ce = tab[2], *co = tab[3], *se = tab[4], *so = tab[5];
     s->simple = !s->has_left;
     for (int i = 0; i < n; i++)
         if (right[i] == 0 || right[i] > 22)
@@ -75,10 +76,20 @@ static int rq64_build(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *rig
             k += (int64_t)zp * (INT64_C(1) << (31 + e));
         const int64_t c = e > 0 ? INT64_C(1) << 31 : 0;
         const int64_t sh = i % 2 && s->simple ? e - 1 : 31 + e;
-        (i % 2 ? s->ko : s->ke)[i / 2] = k;
-        (i % 2 ? s->co : s->ce)[i / 2] = c;
-        (i % 2 ? s->so : s->se)[i / 2] = sh;
+        (i % 2 ? ko : ke)[i / 2] = k;
+        (i % 2 ? co : ce)[i / 2] = c;
+        (i % 2 ? so : se)[i / 2] = sh;
     }
+    return 1;
+}
+
+static int rq64_build_own(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *right,
+                          int32_t zp)
+{
+    int64_t *tab[6];
+    if (!rq64_build(ctx, s, n, right, zp, tab))
+        return 0;
+    s->ke = tab[0], s->ko = tab[1], s->ce = tab[2], s->co = tab[3], s->se = tab[4], s->so = tab[5];
     return 1;
 }
 
@@ -214,8 +225,16 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
                                         : 0;
                 s->wpair[(size_t)j * ocp + c] = (int32_t)(lo | (hi << 16)) ;
             }
-        for (int c = 0; c < oc_n; c++)
-            s->cconst[c] = bias ? bias[c] : 0;
+        /* sum (x + xo) w' = sum x w' + xo sum w' over all taps; taps
+         * outside the image read the input zero point (x = -xo), so they
+         * still add 0 */
+        for (int c = 0; c < oc_n; c++) {
+            uint32_t sw = 0;
+            for (int t = 0; t < taps; t++)
+                sw += (uint32_t)s->wdw[(size_t)t * ocp + c];
+            const uint32_t v = (uint32_t)(bias ? bias[c] : 0) + sw * (uint32_t)p->in_offset;
+            s->cconst[c] = v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
+        }
         s->ocp32 = (oc_n + 31) & ~31;
         const size_t n32 = (size_t)s->ocp32 * 4;
         s->wp32 = fast_alloc(ctx, s, (size_t)npair * n32);
@@ -247,31 +266,51 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
                 const int c = g * 32 + (lane / 4) * 8 + hi_half * 4 + lane % 4;
                 rp[i] = c < oc_n ? s->right[c] : -1;
             }
-            if (!rq64_build(ctx, s, s->ocp32, rp, p->out_zp))
+            if (!rq64_build_own(ctx, s, s->ocp32, rp, p->out_zp))
                 goto nomem;
-        }
-        /* sum (x + xo) w' = sum x w' + xo sum w' over all taps; taps
-         * outside the image read zbuf (x = -xo), so they still add 0 */
-        for (int c = 0; c < oc_n; c++) {
-            uint32_t sw = 0;
-            for (int t = 0; t < taps; t++)
-                sw += (uint32_t)s->wdw[(size_t)t * ocp + c];
-            const int i = (c / 32) * 32 + ((c % 32) % 4) + ((c % 32) / 8) * 4 + ((c % 8) / 4) * 16;
-            const uint32_t v = (uint32_t)s->cconst_p[i] + sw * (uint32_t)p->in_offset;
-            s->cconst_p[i] = v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
         }
         const int eff_h = (kh - 1) * p->dil_h + 1, eff_w = (kw - 1) * p->dil_w + 1;
         const int pad_w = (out.w - 1) * p->stride_w + eff_w;
-        if (p->pad_top > 0 || p->pad_left > 0 || (out.h - 1) * p->stride_h + eff_h > in.h ||
-            pad_w - p->pad_left > in.w) {
+        const int wide = (oc_n == 8 || oc_n == 16) && p->stride_w == 1 && p->dil_w == 1;
+        if (!wide && p->dil_h == 1 && p->dil_w == 1 &&
+            ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) {
+            /* pair rows (fast_dw.c): weights of taps (2q, 2q+1) of each
+             * kernel row, natural channel order, and a ring of kh pair
+             * rows per thread */
+            const int npr = (kw + 1) / 2;
+            s->pair_rows = 1;
+            s->pad_w = pad_w;
+            s->wq = fast_alloc(ctx, s, (size_t)kh * npr * ocp * 4);
+            s->ring_stride = (size_t)kh * pad_w * ocp * 4;
+            s->ring = fast_alloc(ctx, s, s->ring_stride * (size_t)nparts);
+            int32_t *rn = fast_alloc(ctx, s, (size_t)ocp * 4);
+            if (!s->wq || !s->ring || !rn)
+                goto nomem;
+            for (int ky = 0; ky < kh; ky++)
+                for (int q = 0; q < npr; q++)
+                    for (int c = 0; c < oc_n; c++) {
+                        const int t = ky * kw + 2 * q;
+                        const uint32_t lo = (uint32_t)s->wdw[(size_t)t * ocp + c] & 0xffffu;
+                        const uint32_t hi =
+                            2 * q + 1 < kw ? (uint32_t)s->wdw[(size_t)(t + 1) * ocp + c] & 0xffffu
+                                           : 0;
+                        s->wq[(size_t)(ky * npr + q) * ocp + c] = (int32_t)(lo | (hi << 16));
+                    }
+            for (int c = 0; c < ocp; c++)
+                rn[c] = c < oc_n ? s->right[c] : -1;
+            if (!rq64_build(ctx, s, ocp, rn, p->out_zp, s->rq_nat))
+                goto nomem;
+        }
+        if (!s->pair_rows &&
+            (p->pad_top > 0 || p->pad_left > 0 || (out.h - 1) * p->stride_h + eff_h > in.h ||
+             pad_w - p->pad_left > in.w)) {
             s->pad_w = pad_w;
             s->pad_stride = (size_t)kh * pad_w * oc_n + 64; /* 32-byte loads of the last block */
             s->padbuf = fast_alloc(ctx, s, s->pad_stride * (size_t)nparts);
             if (!s->padbuf)
                 goto nomem;
         }
-        if ((oc_n == 8 || oc_n == 16) && p->stride_w == 1 && p->dil_w == 1 &&
-            !create_wide(ctx, s, p, weights, bias)) {
+        if (wide && !create_wide(ctx, s, p, weights, bias)) {
             *nomem = 1;
             goto decline;
         }
@@ -284,7 +323,7 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
             goto nomem;
         for (int c = 0; c < ocp; c++)
             rn[c] = c < oc_n ? s->right[c] : -1;
-        if (!rq64_build(ctx, s, ocp, rn, p->out_zp))
+        if (!rq64_build_own(ctx, s, ocp, rn, p->out_zp))
             goto nomem;
     }
     s->k = (int)k;

@@ -1,11 +1,15 @@
 /* DEPTHWISE_CONV_2D (depth multiplier 1) on AVX-512, bit-exact with
- * am_ref_depthwise_conv2d: 32 channels at a time as int16, two taps per
- * VPDPWSSD (int16 pairs (x_t, x_t+1) times (w'_t, w'_t+1), w' = w +
- * w_offset); xo * sum w' is folded into the per-channel constant. Pixels
- * whose window lies inside the image run along the row, one 32-channel
- * block at a time with its constants in registers and fixed tap offsets
- * (3x3 and 5x5 unrolled); border pixels read a buffer of the input zero
- * point for their outside taps. Threads split the output rows. */
+ * am_ref_depthwise_conv2d. Two kernels, both with int16 pairs of taps
+ * per VPDPWSSD (x_t, x_t+1) times (w'_t, w'_t+1), w' = w + w_offset, and
+ * xo * sum w' folded into the per-channel constant:
+ * - 3x3 and 5x5 without dilation: pair rows (below), 16 channels at a
+ *   time in natural order, no shuffle in the inner loop;
+ * - the rest (other windows, dilation, 8 or 16 channels with stride 1
+ *   across: "wide"): 32 channels at a time in lane order, the pairs made
+ *   by unpacking two taps per VPDPWSSD. Pixels whose window lies inside
+ *   the image run along the row with fixed tap offsets; border pixels
+ *   read a buffer of the input zero point (or a padded copy of the rows).
+ * Threads split the output rows. */
 #include "fast_internal.h"
 
 #if AM_FAST_X86
@@ -252,12 +256,186 @@ DW_RUN(dw_9_i8, 9, 1, 1)
 DW_RUN(dw_25_u8, 25, 0, 1)
 DW_RUN(dw_25_i8, 25, 1, 1)
 
+/* ---- Pair rows: 3x3 and 5x5 without dilation -------------------------
+ * Each input row is widened once into a pair row: for padded column j
+ * and channel c the dword (x[j][c], x[j+1][c]) as int16 (natural channel
+ * order, ocp dwords a column; outside the image the input zero point).
+ * Taps (2q, 2q+1) of kernel row ky for output pixel ox are then one
+ * VPDPWSSD of the pair at column ox * stride + 2q against the weight pair
+ * (an odd last tap pairs with weight 0): no conversion or shuffle in the
+ * inner loop, the weights in registers. (The lane-order kernel above
+ * spends two conversions and two unpacks on every two VPDPWSSD, which
+ * bounds it on port 5.) A ring of kh pair rows per thread: each input
+ * row is widened once per band of output rows. */
+
+/* 16 channels as int16 in the low halves of 16 dwords. */
+AM_INL __m512i widen16(const uint8_t *p, __mmask16 m, int sgn)
+{
+    const __m128i b = _mm_maskz_loadu_epi8(m, p);
+    return sgn ? _mm512_and_si512(_mm512_cvtepi8_epi32(b), _mm512_set1_epi32(0xffff))
+               : _mm512_cvtepu8_epi32(b);
+}
+
+/* The pair row of input row row (NULL: a row outside the image); with
+ * an even stride across only the even columns are read. */
+AM_INL void pair_row(const am_fast_conv *s, const uint8_t *row, int32_t *prow, int sgn)
+{
+    const int c_n = s->out.c, ocp = s->ocp, pw = s->pad_w, left = s->p.pad_left, w = s->in.w;
+    const int zp = (-s->p.in_offset) & 0xff, jstep = s->p.stride_w % 2 ? 1 : 2;
+    const __m512i z = _mm512_set1_epi32(sgn ? (int32_t)(uint16_t)(int16_t)(int8_t)zp : zp);
+    if (!row) {
+        for (int j = 0; j < pw; j += jstep)
+            for (int c = 0; c < ocp; c += 16)
+                _mm512_store_si512(prow + (size_t)j * ocp + c,
+                                   _mm512_or_si512(z, _mm512_slli_epi32(z, 16)));
+        return;
+    }
+    if (jstep == 1) {
+        /* column j's second half is column j + 1's first */
+        for (int c = 0; c < ocp; c += 16) {
+            const __mmask16 m = tail_mask(c_n - c);
+            __m512i a = left == 0 ? widen16(row + c, m, sgn) : z;
+            int32_t *o = prow + c;
+            for (int j = 0; j < pw; j++, o += ocp) {
+                const int ix = j + 1 - left;
+                const __m512i b = ix >= 0 && ix < w ? widen16(row + (size_t)ix * c_n + c, m, sgn) : z;
+                _mm512_store_si512(o, _mm512_or_si512(a, _mm512_slli_epi32(b, 16)));
+                a = b;
+            }
+        }
+        return;
+    }
+    for (int j = 0; j < pw; j += jstep) {
+        const int ix = j - left;
+        const int in0 = ix >= 0 && ix < w, in1 = ix + 1 >= 0 && ix + 1 < w;
+        const uint8_t *x0 = row + (ptrdiff_t)ix * c_n, *x1 = x0 + c_n;
+        int32_t *o = prow + (size_t)j * ocp;
+        for (int c = 0; c < ocp; c += 16) {
+            const __mmask16 m = tail_mask(c_n - c);
+            const __m512i a = in0 ? widen16(x0 + c, m, sgn) : z;
+            const __m512i b = in1 ? widen16(x1 + c, m, sgn) : z;
+            _mm512_store_si512(o + c, _mm512_or_si512(a, _mm512_slli_epi32(b, 16)));
+        }
+    }
+}
+
+/* N output pixels of one 16-channel block: R[ky] points at the block in
+ * the first pixel's window column of kernel row ky, step is the pair-row
+ * distance between neighbouring output pixels. */
+AM_INL void pair_pixels(const am_fast_conv *s, const int32_t *const *R, size_t step,
+                        const __m512i *W, __m512i cc, const rqc *q, __mmask16 m, uint8_t *o,
+                        int N, int KH, int KW, int simple)
+{
+    const int np = (KW + 1) / 2, c_n = s->out.c;
+    const size_t ocp2 = 2 * (size_t)s->ocp;
+    __m512i acc[4];
+#pragma GCC unroll 4
+    for (int n = 0; n < N; n++)
+        acc[n] = cc;
+#pragma GCC unroll 5
+    for (int ky = 0; ky < KH; ky++)
+#pragma GCC unroll 3
+        for (int j = 0; j < np; j++)
+#pragma GCC unroll 4
+            for (int n = 0; n < N; n++)
+                acc[n] = _mm512_dpwssd_epi32(acc[n], W[ky * np + j],
+                                             _mm512_load_si512(R[ky] + n * step + j * ocp2));
+    const __m512i vmin = _mm512_set1_epi32(s->p.act_min), vmax = _mm512_set1_epi32(s->p.act_max);
+#pragma GCC unroll 4
+    for (int n = 0; n < N; n++) {
+        __m512i r = rqc_apply(q, acc[n], simple);
+        r = _mm512_min_epi32(_mm512_max_epi32(r, vmin), vmax);
+        if (m == (__mmask16)0xFFFF)
+            _mm_storeu_si128((__m128i *)(void *)(o + n * c_n), _mm512_cvtepi32_epi8(r));
+        else
+            _mm_mask_storeu_epi8(o + n * c_n, m, _mm512_cvtepi32_epi8(r));
+    }
+}
+
+AM_INL void pair_rows_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1,
+                          int32_t *ring, int KH, int KW, int sgn, int simple)
+{
+    const am_conv_params *p = &s->p;
+    const int c_n = s->out.c, ocp = s->ocp, ow = s->out.w, np = (KW + 1) / 2;
+    const size_t rdw = (size_t)s->pad_w * ocp;       /* dwords of one pair row */
+    const size_t step = (size_t)p->stride_w * ocp;   /* between output pixels */
+    long tag[5] = {-1, -1, -1, -1, -1}; /* image * (in.h + 2 KH) + row + KH in each slot */
+    for (int r = r0; r < r1; r++) {
+        const int b = r / s->out.h, oy = r % s->out.h;
+        const int iy0 = oy * p->stride_h - p->pad_top;
+        const int32_t *R[5];
+        for (int ky = 0; ky < KH; ky++) {
+            const int iy = iy0 + ky, slot = ((iy % KH) + KH) % KH;
+            const long key = (long)b * (s->in.h + 2 * KH) + iy + KH;
+            int32_t *prow = ring + (size_t)slot * rdw;
+            if (tag[slot] != key) {
+                const uint8_t *row = iy >= 0 && iy < s->in.h
+                                         ? in + ((size_t)b * s->in.h + iy) * s->in.w * c_n
+                                         : NULL;
+                pair_row(s, row, prow, sgn);
+                tag[slot] = key;
+            }
+            R[ky] = prow;
+        }
+        uint8_t *orow = out + (((size_t)b * s->out.h + oy) * ow) * c_n;
+        for (int c = 0; c < ocp; c += 16) {
+            __m512i W[15];
+            for (int i = 0; i < KH * np; i++)
+                W[i] = _mm512_load_si512(s->wq + (size_t)i * ocp + c);
+            const __m512i cc = _mm512_load_si512(s->cconst + c);
+            const rqc q = rqc_load_tab(s, (const int64_t *const *)s->rq_nat, s->mult, s->modd,
+                                       s->left, c);
+            const __mmask16 m = tail_mask(c_n - c);
+            const int32_t *Rc[5];
+            for (int ky = 0; ky < KH; ky++)
+                Rc[ky] = R[ky] + c;
+            int ox = 0;
+            for (; ox + 4 <= ow; ox += 4) {
+                pair_pixels(s, Rc, step, W, cc, &q, m, orow + (size_t)ox * c_n + c, 4, KH, KW,
+                            simple);
+                for (int ky = 0; ky < KH; ky++)
+                    Rc[ky] += 4 * step;
+            }
+            for (; ox < ow; ox++) {
+                pair_pixels(s, Rc, step, W, cc, &q, m, orow + (size_t)ox * c_n + c, 1, KH, KW,
+                            simple);
+                for (int ky = 0; ky < KH; ky++)
+                    Rc[ky] += step;
+            }
+        }
+    }
+}
+
+#define PAIR_RUN(NAME, KH, KW, SIGNED, SIMPLE)                                              \
+    AM_TGT static void NAME(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, \
+                            int r1, int32_t *ring)                                          \
+    {                                                                                       \
+        pair_rows_run(s, in, out, r0, r1, ring, KH, KW, SIGNED, SIMPLE);                    \
+    }
+PAIR_RUN(pair3_u8, 3, 3, 0, 1)
+PAIR_RUN(pair3_i8, 3, 3, 1, 1)
+PAIR_RUN(pair5_u8, 5, 5, 0, 1)
+PAIR_RUN(pair5_i8, 5, 5, 1, 1)
+PAIR_RUN(pair3_u8_g, 3, 3, 0, 0)
+PAIR_RUN(pair3_i8_g, 3, 3, 1, 0)
+PAIR_RUN(pair5_u8_g, 5, 5, 0, 0)
+PAIR_RUN(pair5_i8_g, 5, 5, 1, 0)
+
 static int rq_simple(const am_fast_conv *s) { return s->simple; }
 
 void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int r0, int r1,
                     int thread)
 {
     const int taps = s->kh * s->kw, sgn = s->type == AM_I8;
+    if (s->pair_rows) {
+        typedef void (*pair_fn)(const am_fast_conv *, const uint8_t *, uint8_t *, int, int,
+                                int32_t *);
+        static const pair_fn fns[2][2][2] = {{{pair3_u8_g, pair3_i8_g}, {pair3_u8, pair3_i8}},
+                                             {{pair5_u8_g, pair5_i8_g}, {pair5_u8, pair5_i8}}};
+        int32_t *ring = s->ring + (size_t)thread * (s->ring_stride / 4);
+        fns[s->kh == 5][rq_simple(s) != 0][sgn](s, in, out, r0, r1, ring);
+        return;
+    }
     uint8_t *pb = s->padbuf ? s->padbuf + (size_t)thread * s->pad_stride : NULL;
     if (taps == 9 && rq_simple(s))
         (sgn ? dw_9_i8 : dw_9_u8)(s, in, out, r0, r1, pb);

@@ -80,6 +80,15 @@ struct am_fast_conv {
     uint8_t *padbuf;
     int pad_w;            /* padded row width in pixels */
     size_t pad_stride;    /* bytes of one thread's padbuf */
+    /* depthwise 3x3 and 5x5 without dilation (not wide): pair rows, see
+     * fast_dw.c. wq: [kh][(kw+1)/2][ocp] int16 weight pairs of taps
+     * (2q, 2q+1) of a kernel row; ring: kh pair rows of pad_w x ocp
+     * dwords per thread; rq_nat: rq64 tables in natural channel order;
+     * cconst: bias + xo sum w' */
+    int pair_rows;
+    int32_t *wq, *ring;
+    size_t ring_stride;   /* bytes of one thread's ring */
+    int64_t *rq_nat[6];
     void *blocks[40];     /* allocations, freed by destroy */
     int nblocks;
 };
@@ -161,22 +170,30 @@ typedef struct rqc {
     __m512i m, mo, left, ke, ko, ce, co, se, so, zp;
 } rqc;
 
-AM_INL rqc rqc_load(const am_fast_conv *s, const int32_t *mult, const int32_t *modd,
-                    const int32_t *left, int lane)
+/* tab: ke, ko, ce, co, se, so (rq64_build) in the order of mult. */
+AM_INL rqc rqc_load_tab(const am_fast_conv *s, const int64_t *const *tab, const int32_t *mult,
+                        const int32_t *modd, const int32_t *left, int lane)
 {
     rqc q;
     const int h = lane / 2;
     q.m = _mm512_load_si512(mult + lane);
     q.mo = _mm512_load_si512(modd + lane);
     q.left = _mm512_load_si512(left + lane);
-    q.ke = _mm512_load_si512(s->ke + h);
-    q.ko = _mm512_load_si512(s->ko + h);
-    q.ce = _mm512_load_si512(s->ce + h);
-    q.co = _mm512_load_si512(s->co + h);
-    q.se = _mm512_load_si512(s->se + h);
-    q.so = _mm512_load_si512(s->so + h);
+    q.ke = _mm512_load_si512(tab[0] + h);
+    q.ko = _mm512_load_si512(tab[1] + h);
+    q.ce = _mm512_load_si512(tab[2] + h);
+    q.co = _mm512_load_si512(tab[3] + h);
+    q.se = _mm512_load_si512(tab[4] + h);
+    q.so = _mm512_load_si512(tab[5] + h);
     q.zp = _mm512_set1_epi32(s->p.out_zp);
     return q;
+}
+
+AM_INL rqc rqc_load(const am_fast_conv *s, const int32_t *mult, const int32_t *modd,
+                    const int32_t *left, int lane)
+{
+    const int64_t *const tab[6] = {s->ke, s->ko, s->ce, s->co, s->se, s->so};
+    return rqc_load_tab(s, tab, mult, modd, left, lane);
 }
 
 /* simple: s->simple, as a compile-time constant where it matters. */
