@@ -144,6 +144,43 @@ static void test_cascade(void)
     amsel_profile_destroy(p);
 }
 
+/* Smoothing. S (cost 1) has confidence (i + 1) / 20 on image i and is
+ * wrong only on images 3 and 5; L (cost 10) is always right. Grid 19
+ * puts a threshold level at every image's confidence: stopping from
+ * image 6's level up reaches 100%, the level below it 95%. Unsmoothed, the
+ * cheapest 100% is image 6's level; with radius 1 its mean (95, 100, 100)
+ * falls short and image 7's level (100, 100, 100) is the choice. */
+static void test_cascade_smooth(void)
+{
+    FILE *f = open_csv("smooth.csv");
+    for (int i = 0; i < 20; i++) {
+        row(f, i, "S", i == 3 || i == 5 ? 3 : 0, (i + 1) / 20.0, 1);
+        row(f, i, "L", 0, 0.6, 10);
+    }
+    fclose(f);
+    amsel_profile *p = load("smooth.csv");
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    int all[20], models[2] = {0, 1};
+    for (int i = 0; i < 20; i++)
+        all[i] = i;
+    amsel_cascade c;
+    double acc, ms;
+    CHECK_EQ_INT(amsel_cascade_tune_conf(ctx, p, all, 20, models, 2, 0, 0, AMSEL_OBJECTIVE_TOP1,
+                                         100, 19, 0, &c, &acc, &ms), AMSEL_OK);
+    CHECK(fabs(c.threshold[0] - 0.35f) < 1e-6 && fabs(acc - 100) < 1e-9);
+    CHECK(fabs(ms - (1 + 6 * 10 / 20.0)) < 1e-6);
+    CHECK_EQ_INT(amsel_cascade_tune_conf(ctx, p, all, 20, models, 2, 0, 0, AMSEL_OBJECTIVE_TOP1,
+                                         100, 19, 1, &c, &acc, &ms), AMSEL_OK);
+    CHECK(fabs(c.threshold[0] - 0.40f) < 1e-6 && fabs(acc - 100) < 1e-9);
+    CHECK(fabs(ms - (1 + 7 * 10 / 20.0)) < 1e-6);
+    /* a radius beyond the grid is refused */
+    CHECK_EQ_INT(amsel_cascade_tune_conf(ctx, p, all, 20, models, 2, 0, 0, AMSEL_OBJECTIVE_TOP1,
+                                         100, 19, 20, &c, &acc, &ms), AMSEL_ERR_INVALID_ARG);
+    amsel_profile_destroy(p);
+}
+
 /* Averaging: A says 5 (0.5) then 0 (0.4); B says 0 (0.45) then 5 (0.05).
  * Alone, B is right; averaged, class 0 has 0.425 > class 5's 0.275. And
  * with A 5 (0.9), 0 (0.1) the average picks 5: wrong. */
@@ -331,6 +368,7 @@ int main(void)
     test_bad_csv();
     test_algorithm1();
     test_cascade();
+    test_cascade_smooth();
     test_combine();
     test_folds();
     amsel_ctx_destroy(ctx);

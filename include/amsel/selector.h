@@ -144,11 +144,16 @@ amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const in
                                 const int *models, int nmodels, int combine, amsel_objective obj,
                                 double target, int grid, amsel_cascade *out, double *train_acc,
                                 double *train_ms);
-/* The same with the margin as confidence when confidence = 1. */
+/* The same with the margin as confidence when confidence = 1, and with
+ * smooth > 0 (grid steps, <= grid) each combination judged by the mean
+ * training accuracy of the combinations within smooth steps of it along
+ * every threshold (reported as train_acc): a choice that does not rest on
+ * one lucky grid point. */
 amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, const int *images,
                                      int n, const int *models, int nmodels, int combine,
                                      int confidence, amsel_objective obj, double target, int grid,
-                                     amsel_cascade *out, double *train_acc, double *train_ms);
+                                     int smooth, amsel_cascade *out, double *train_acc,
+                                     double *train_ms);
 
 /* ---- Cross-validated evaluation ------------------------------------- */
 
@@ -160,7 +165,8 @@ typedef struct amsel_eval_options {
     amsel_objective objective;
     double margin;          /* cascade target = best single model's training accuracy + margin (points, may be < 0) */
     int max_stages;         /* cascades over every subset of 1..max_stages models; default 3 */
-    int grid;               /* threshold quantile grid; default 20 */
+    int grid;               /* threshold quantile grid; default 50 */
+    int smooth;             /* cascade tuning: accuracy averaged over +-smooth grid steps; default 0 */
     /* Premodels (need a feature table): */
     char premodels[64];     /* comma-separated classifier kinds: default "knn,tree,nb,svm" */
     int knn_k;              /* default 5 */

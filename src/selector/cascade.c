@@ -71,16 +71,17 @@ amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const in
                                 double *train_ms)
 {
     return amsel_cascade_tune_conf(ctx, p, images, n, models, nmodels, combine, AM_CONF_TOP1, obj,
-                                   target, grid, out, train_acc, train_ms);
+                                   target, grid, 0, out, train_acc, train_ms);
 }
 
 amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, const int *images,
                                      int n, const int *models, int nmodels, int combine,
                                      int confidence, amsel_objective obj, double target, int grid,
-                                     amsel_cascade *out, double *train_acc, double *train_ms)
+                                     int smooth, amsel_cascade *out, double *train_acc,
+                                     double *train_ms)
 {
     if (!p || !images || n < 1 || !models || nmodels < 1 || nmodels > AMSEL_CASCADE_MAX ||
-        grid < 1 || grid > 1000 || !out)
+        grid < 1 || grid > 1000 || smooth < 0 || smooth > grid || !out)
         return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_cascade_tune: bad argument");
     int S = nmodels, levels = grid + 2;
     size_t cells = (size_t)S * (size_t)n;
@@ -110,10 +111,19 @@ amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, con
             grid_t[s * levels + g] = sorted[(size_t)((double)g / grid * (n - 1) + 0.5)];
         grid_t[s * levels + grid + 1] = 2.0f; /* never stop: scores are <= 1 */
     }
+    /* every combination of thresholds (odometer, stage 0 fastest):
+     * training accuracy and mean cost */
+    size_t combos = 1;
+    for (int s = 0; s < S - 1; s++)
+        combos *= (size_t)levels;
+    double *acc = am_malloc(ctx, combos * sizeof *acc), *cost = am_malloc(ctx, combos * sizeof *cost);
+    if (!acc || !cost) {
+        am_free(ctx, conf), am_free(ctx, ok), am_free(ctx, cum), am_free(ctx, grid_t);
+        am_free(ctx, sorted), am_free(ctx, acc), am_free(ctx, cost);
+        return AMSEL_ERR_NOMEM;
+    }
     int idx[AMSEL_CASCADE_MAX] = {0};
-    double best_acc = -1, best_ms = 0;
-    int best_meets = 0, best_idx[AMSEL_CASCADE_MAX] = {0};
-    for (;;) {
+    for (size_t at = 0; at < combos; at++) {
         long hits = 0;
         double ms = 0;
         for (int k = 0; k < n; k++) {
@@ -123,24 +133,63 @@ amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, con
             hits += ok[(size_t)s * n + k];
             ms += cum[(size_t)s * n + k];
         }
-        double acc = 100.0 * (double)hits / n;
-        ms /= n;
-        int meets = acc >= target - 1e-9;
-        int better = best_acc < 0 || (meets && !best_meets) ||
-                     (meets && best_meets && ms < best_ms) ||
-                     (!meets && !best_meets && (acc > best_acc || (acc == best_acc && ms < best_ms)));
-        if (better) {
-            best_acc = acc;
-            best_ms = ms;
-            best_meets = meets;
-            memcpy(best_idx, idx, sizeof idx);
-        }
-        int s = 0; /* odometer over the S-1 thresholds */
+        acc[at] = 100.0 * (double)hits / n;
+        cost[at] = ms / n;
+        int s = 0;
         while (s < S - 1 && ++idx[s] == levels)
             idx[s++] = 0;
-        if (s >= S - 1)
-            break;
     }
+    /* smooth > 0: each combination is judged by the mean accuracy of its
+     * neighbours within smooth grid steps along every threshold (the
+     * never-stop level included), so that a lucky dip in the training
+     * curve is not taken for a cheap operating point */
+    double best_acc = -1, best_ms = 0;
+    int best_meets = 0;
+    size_t best_at = 0;
+    for (size_t at = 0; at < combos; at++) {
+        double a = acc[at];
+        if (smooth > 0) {
+            int lo[AMSEL_CASCADE_MAX], hi[AMSEL_CASCADE_MAX], nb[AMSEL_CASCADE_MAX];
+            size_t rest = at;
+            for (int s = 0; s < S - 1; s++) {
+                const int i = (int)(rest % (size_t)levels);
+                rest /= (size_t)levels;
+                lo[s] = i - smooth < 0 ? 0 : i - smooth;
+                hi[s] = i + smooth > levels - 1 ? levels - 1 : i + smooth;
+                nb[s] = lo[s];
+            }
+            double sum = 0;
+            long cnt = 0;
+            for (;;) {
+                size_t q = 0;
+                for (int s = S - 2; s >= 0; s--)
+                    q = q * (size_t)levels + (size_t)nb[s];
+                sum += acc[q];
+                cnt++;
+                int s = 0;
+                while (s < S - 1 && ++nb[s] > hi[s])
+                    nb[s] = lo[s], s++;
+                if (s >= S - 1)
+                    break;
+            }
+            a = sum / (double)cnt;
+        }
+        const double ms = cost[at];
+        const int meets = a >= target - 1e-9;
+        const int better = best_acc < 0 || (meets && !best_meets) ||
+                           (meets && best_meets && ms < best_ms) ||
+                           (!meets && !best_meets && (a > best_acc || (a == best_acc && ms < best_ms)));
+        if (better) {
+            best_acc = a;
+            best_ms = ms;
+            best_meets = meets;
+            best_at = at;
+        }
+    }
+    int best_idx[AMSEL_CASCADE_MAX] = {0};
+    for (int s = 0; s < S - 1; s++, best_at /= (size_t)levels)
+        best_idx[s] = (int)(best_at % (size_t)levels);
+    am_free(ctx, acc), am_free(ctx, cost);
     memset(out, 0, sizeof *out);
     out->n = S;
     out->combine = combine;

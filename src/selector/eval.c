@@ -20,8 +20,8 @@ void amsel_eval_options_default(amsel_eval_options *o)
     o->theta = 0.5;
     o->objective = AMSEL_OBJECTIVE_TOP1;
     o->max_stages = 3;
-    o->grid = 20;
-    o->margin = 0.25; /* cross-validated over seeds 1-6: docs/selector.md */
+    o->grid = 50;
+    o->margin = 0.5; /* cross-validated over seeds 1-6: docs/selector.md */
     snprintf(o->premodels, sizeof o->premodels, "knn,tree,nb,svm");
     o->knn_k = 5;
     o->tree_depth = 6;
@@ -43,6 +43,7 @@ static int add_spec(amsel_eval *e, am_pol_kind kind, const char *name)
     s->max_stages = e->opt.max_stages;
     s->margin = e->opt.margin;
     s->grid = e->opt.grid;
+    s->smooth = e->opt.smooth;
     s->theta = e->opt.theta;
     s->unsure = e->opt.unsure;
     return e->nspec++;
@@ -335,6 +336,7 @@ amsel_status amsel_eval_run(amsel_ctx *ctx, const amsel_profile *p,
         return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_eval_run: NULL argument");
     *out = NULL;
     if (o->max_stages < 1 || o->max_stages > AMSEL_CASCADE_MAX || o->grid < 1 || o->grid > 1000 ||
+        o->smooth < 0 || o->smooth > o->grid ||
         !(o->theta >= 0) || !(fabs(o->margin) <= 100) || o->knn_k < 1 || o->tree_depth < 1 ||
         !(o->svm_c > 0) || !(o->svm_gamma >= 0) || !(o->corr_limit > 0) || o->min_features < 1)
         return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_eval_run: bad options");

@@ -85,9 +85,9 @@ static amsel_status train_cascade(amsel_ctx *ctx, const am_train_data *d, const 
                 models[n++] = f->order[r];
         amsel_cascade c;
         double acc, ms;
-        amsel_status st = amsel_cascade_tune_conf(ctx, p, train, ntrain, models, n, s->combine,
-                                                  s->confidence, d->obj, target, s->grid, &c,
-                                                  &acc, &ms);
+        amsel_status st =
+            amsel_cascade_tune_conf(ctx, p, train, ntrain, models, n, s->combine, s->confidence,
+                                    d->obj, target, s->grid, s->smooth, &c, &acc, &ms);
         if (st)
             return st;
         int meets = acc >= target - 1e-9;

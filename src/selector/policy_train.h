@@ -26,6 +26,7 @@ typedef struct am_policy_spec {
     int combine, confidence;      /* cascade, hybrid */
     double margin;                /* cascade target = best single's training accuracy + margin */
     int grid;                     /* threshold quantiles */
+    int smooth;                   /* amsel_cascade_tune_conf's smoothing radius */
     double theta;                 /* chain, multi: Algorithm 1's stop (points) */
     am_clf_params clf;            /* chain, multi, hybrid */
     int unsure;                   /* chain, multi: "none" answers unsure instead of the best stage */

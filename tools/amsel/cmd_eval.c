@@ -38,8 +38,10 @@ static void help(FILE *f)
             "  --theta T          Algorithm 1 stop, points (default 0.5)\n"
             "  --objective O      top1 (default) or top5: what 'correct' means\n"
             "  --margin M         cascade target = best model's training accuracy + M points\n"
-            "                     (default 0.25: guards against overfitting the thresholds)\n"
-            "  --max-stages N     largest cascade (1..4, default 3)  --grid G (default 20)\n"
+            "                     (default 0.5: guards against overfitting the thresholds)\n"
+            "  --max-stages N     largest cascade (1..4, default 3)  --grid G (default 50)\n"
+            "  --smooth R         judge each threshold choice by the mean training accuracy\n"
+            "                     within R grid steps (default 0)\n"
             "  --premodels LIST   classifier kinds (default knn,tree,nb,svm)\n"
             "  --knn-k K (5)  --tree-depth D (6)  --svm-c C (1)  --svm-gamma G (1/features)\n"
             "  --unsure           a premodel saying 'none' answers unsure (default: run\n"
@@ -73,6 +75,7 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
         {"theta", required_argument, 0, 't'},      {"objective", required_argument, 0, 'j'},
         {"margin", required_argument, 0, 'g'},     {"max-stages", required_argument, 0, 'x'},
         {"grid", required_argument, 0, 'q'},       {"premodels", required_argument, 0, 'P'},
+        {"smooth", required_argument, 0, 'S'},
         {"knn-k", required_argument, 0, 'K'},      {"tree-depth", required_argument, 0, 'D'},
         {"svm-c", required_argument, 0, 'C'},      {"svm-gamma", required_argument, 0, 'G'},
         {"unsure", no_argument, 0, 'u'},           {"corr-limit", required_argument, 0, 'r'},
@@ -118,6 +121,10 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
             break;
         case 'q':
             if (!cli_opt_int("grid", "1..100", 1, 100, &o->grid))
+                return 0;
+            break;
+        case 'S':
+            if (!cli_opt_int("smooth", "0..10", 0, 10, &o->smooth))
                 return 0;
             break;
         case 'P':
