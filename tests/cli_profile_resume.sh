@@ -3,7 +3,8 @@
 # gives the rows of an uninterrupted run (non-timing columns 1-9). Torn
 # tails are dropped; a partial of another run is refused, untouched.
 # To stop a run at a known image, whatever the speed, that image is made a
-# FIFO: the run blocks opening it, with the images before it written.
+# FIFO: the run blocks opening it, with the images before it written
+# (--batch 1: image by image; the batch case at the end: whole batches).
 . "$(dirname "$0")/lib/cli.sh"
 need_data
 L="$DATA/datasets/ilsvrc2012-val-227/labels.txt"
@@ -11,7 +12,7 @@ L="$DATA/datasets/ilsvrc2012-val-227/labels.txt"
 M=mobilenet_v1_0.25_128_quant,mobilenet_v1_0.5_160_quant
 N=30; [ -n "${AMSEL_TEST_QUICK:-}" ] && N=8
 IMG="$T/images"
-P=(profile --models "$M" --dataset "$L" --limit "$N" --images "$IMG")
+P=(profile --models "$M" --dataset "$L" --limit "$N" --images "$IMG" --batch 1)
 O="$T/out.csv"
 
 "$AMSEL" profile --models "$M" --dataset "$L" --limit "$N" -o "$T/ref.csv" >/dev/null 2>"$T/err" \
@@ -108,6 +109,15 @@ refuse "out.csv.partial:3: image .* has 1 of 2 model rows" <(sed 3d "$T/good.par
 refuse "out.csv.partial:2: image .* has class '1' but the dataset says" \
     <(sed '2s/^\([^,]*\),[0-9]*,/\1,1,/' "$T/good.partial") "${P[@]}"
 refuse "out.csv.partial:2: .*12 fields" <(sed '2s/,[^,]*$//' "$T/good.partial") "${P[@]}"
+rm -f "$O.partial"
+
+# Batches of 4: blocked on image 4 (the second batch's first), the partial
+# holds the first batch; resume completes the run.
+P=(profile --models "$M" --dataset "$L" --limit "$N" --images "$IMG" --batch 4)
+echo previous >"$O"
+interrupt INT 4
+resumed "batch"
+grep -q "resuming .*: 4 image(s) done" "$T/res.err" || fail "batch: resume did not go on after 4"
 rm -f "$O.partial"
 
 # Two runs on one output: the second is refused while the first holds it.

@@ -21,7 +21,8 @@ static void help(FILE *f)
     fprintf(f,
             "usage: amsel profile --models FILE[,FILE...]|DIR --dataset LABELS -o CSV\n"
             "                     [--images DIR] [--limit N] [--shard I/N] [--resume]\n"
-            "                     [--crop F] [--skip-bad] [--data DIR] [--backend " CLI_BACKENDS "] [--threads N]\n\n"
+            "                     [--crop F] [--skip-bad] [--batch N] [--data DIR]\n"
+            "                     [--backend " CLI_BACKENDS "] [--threads N]\n\n"
             "Runs every model on every image of LABELS ('FILE CLASS' per line, CLASS 0..999\n"
             "or a wnid) and writes one CSV row per image and model:\n"
             "  image,class,model,top5,top5_scores,correct1,correct5,score1,score_true,\n"
@@ -36,12 +37,16 @@ static void help(FILE *f)
             "                --limit) mod N is I-1; join the N outputs with amsel merge\n"
             "  --resume      go on from CSV.partial, left by an interrupted run (rows are\n"
             "                written there image by image, and renamed to CSV at the end)\n"
-            "  --skip-bad    skip unreadable images with a warning (default: stop, no CSV)\n");
+            "  --skip-bad    skip unreadable images with a warning (default: stop, no CSV)\n"
+            "  --batch N     decode N images (at most 64 MB of pixels), then run each model\n"
+            "                over all of them in turn (default 32): every model is timed in\n"
+            "                the warm state it has when deployed alone or as a cascade's first\n"
+            "                stage; 1 = every model on each image in turn (each starts cold)\n");
 }
 
 typedef struct options {
     const char *backend, *models, *dataset, *images, *out, *data;
-    long limit, shard_i, shard_n;
+    long limit, shard_i, shard_n, batch;
     double crop;
     int skip_bad, resume;
 } options;
@@ -68,11 +73,13 @@ static int parse_args(int argc, char **argv, options *o)
         {"crop", required_argument, 0, 'c'},   {"skip-bad", no_argument, 0, 'b'},
         {"data", required_argument, 0, 'd'},   {"output", required_argument, 0, 'o'},
         {"backend", required_argument, 0, 'B'}, {"threads", required_argument, 0, 'J'}, {"shard", required_argument, 0, 'S'},
-        {"resume", no_argument, 0, 'r'},       {"help", no_argument, 0, 'h'},
+        {"resume", no_argument, 0, 'r'},       {"batch", required_argument, 0, 'N'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->crop = AMSEL_DEFAULT_CROP;
     o->shard_i = o->shard_n = 1;
+    o->batch = 32;
     int c;
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
@@ -94,6 +101,12 @@ static int parse_args(int argc, char **argv, options *o)
         case 'S':
             if (!parse_shard(optarg, &o->shard_i, &o->shard_n)) {
                 cli_error("--shard: expected I/N with 1 <= I <= N, got '%s'", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'N':
+            if (!cli_parse_int(optarg, 1, 4096, &o->batch)) {
+                cli_error("--batch: expected 1..4096 images, got '%s'", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -161,61 +174,143 @@ typedef struct run {
     profile_stats *stats;
     int nmodels, *order, norder;
     char images_dir[4096];
+    struct shot *shots; /* [o.batch] */
 } run;
 
-/* Profiles dataset image `idx` with every model, writing its rows.
- * 0 done, 1 skipped (--skip-bad), -1 error (printed). */
-static int profile_image(run *r, FILE *out, int idx)
+/* One model's answer on one image. */
+typedef struct answer {
+    amsel_class_score top[5];
+    float score_true; /* the true class's score (read from the model's output right away) */
+    double pre_ms, infer_ms;
+} answer;
+
+/* One image of a batch: decoded once, then every model's answer. */
+typedef struct shot {
+    int idx;              /* dataset index */
+    amsel_image *img;     /* NULL: skipped (--skip-bad) */
+    double decode_ms;
+    answer *ans;          /* [nmodels] */
+} shot;
+
+enum { BATCH_PIXEL_BYTES = 64 << 20 };
+
+static void release_batch(run *r, int n)
 {
-    const char *file = amsel_dataset_file(r->ds, idx);
-    int cls = amsel_dataset_class(r->ds, idx);
-    char path[8192];
-    snprintf(path, sizeof path, "%s/%s", r->images_dir, file);
-    if (strchr(file, ',') || strchr(file, '"')) {
-        cli_error("%s:%d: image name '%s' contains a comma or quote", r->o.dataset,
-                  amsel_dataset_line(r->ds, idx), file);
+    for (int i = 0; i < n; i++) {
+        amsel_image_destroy(r->shots[i].img);
+        r->shots[i].img = NULL;
+    }
+}
+
+/* Decodes images order[j0..] into r->shots, up to o.batch images or
+ * BATCH_PIXEL_BYTES of pixels (at least one). Returns how many, -1 on
+ * error (printed); *skipped counts those --skip-bad dropped. */
+static int decode_batch(run *r, int j0, int *skipped)
+{
+    size_t bytes = 0;
+    int n = 0;
+    for (int j = j0; j < r->norder && n < r->o.batch && (n == 0 || bytes < BATCH_PIXEL_BYTES);
+         j++, n++) {
+        shot *sh = &r->shots[n];
+        const int idx = r->order[j];
+        const char *file = amsel_dataset_file(r->ds, idx);
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", r->images_dir, file);
+        sh->idx = idx;
+        sh->img = NULL;
+        if (strchr(file, ',') || strchr(file, '"')) {
+            cli_error("%s:%d: image name '%s' contains a comma or quote", r->o.dataset,
+                      amsel_dataset_line(r->ds, idx), file);
+            return release_batch(r, n), -1;
+        }
+        double t0 = cli_now_ms();
+        if (amsel_image_load(r->ctx, path, &sh->img) != AMSEL_OK) {
+            sh->img = NULL;
+            if (!r->o.skip_bad) {
+                cli_error("%s (listed at %s:%d)", amsel_last_error(r->ctx), r->o.dataset,
+                          amsel_dataset_line(r->ds, idx));
+                return release_batch(r, n), -1;
+            }
+            cli_warn("skipping: %s", amsel_last_error(r->ctx));
+            ++*skipped;
+            continue;
+        }
+        sh->decode_ms = cli_now_ms() - t0;
+        bytes += (size_t)amsel_image_width(sh->img) * (size_t)amsel_image_height(sh->img) * 3;
+    }
+    return n;
+}
+
+/* Runs every model over the n decoded images of the batch, one model at a
+ * time. 0 on error (printed). */
+static int answer_batch(run *r, int n)
+{
+    for (int k = 0; k < r->nmodels; k++)
+        for (int i = 0; i < n; i++) {
+            shot *sh = &r->shots[i];
+            answer *a = &sh->ans[k];
+            if (!sh->img)
+                continue;
+            if (amsel_model_classify(r->models[k], sh->img, (float)r->o.crop, 5, a->top,
+                                     &a->pre_ms, &a->infer_ms)) {
+                cli_error("%s/%s: %s", r->images_dir, amsel_dataset_file(r->ds, sh->idx),
+                          amsel_last_error(r->ctx));
+                return 0;
+            }
+            a->score_true = amsel_model_score(r->models[k], amsel_dataset_class(r->ds, sh->idx));
+        }
+    return 1;
+}
+
+/* The rows of the batch's images, in dataset order, model by model. */
+static void write_batch(run *r, FILE *out, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const shot *sh = &r->shots[i];
+        if (!sh->img)
+            continue;
+        const char *file = amsel_dataset_file(r->ds, sh->idx);
+        const int cls = amsel_dataset_class(r->ds, sh->idx);
+        for (int k = 0; k < r->nmodels; k++) {
+            const answer *a = &sh->ans[k];
+            int c1 = a->top[0].cls == cls, c5 = 0;
+            for (int j = 0; j < 5; j++)
+                c5 |= a->top[j].cls == cls;
+            profile_stats *s = &r->stats[k];
+            s->infer_ms[s->images++] = a->infer_ms;
+            s->correct1 += c1;
+            s->correct5 += c5;
+            /* Scores with %.9g: they read back as the same floats, so a
+             * replay of a selector on the profile compares thresholds
+             * exactly as the live run does. */
+            fprintf(out, "%s,%d,%s,%d %d %d %d %d,%.9g %.9g %.9g %.9g %.9g,%d,%d,%.9g,%.9g,"
+                         "%.3f,%.3f,%.3f\n",
+                    file, cls, r->names[k], a->top[0].cls, a->top[1].cls, a->top[2].cls,
+                    a->top[3].cls, a->top[4].cls, a->top[0].score, a->top[1].score,
+                    a->top[2].score, a->top[3].score, a->top[4].score, c1, c5,
+                    a->top[0].score, a->score_true, sh->decode_ms,
+                    a->pre_ms, a->infer_ms);
+        }
+    }
+}
+
+/* Profiles the batch of images from order[j0]: decoded first, then each
+ * model over all of them, then their rows. Returns the number of images
+ * it covered (written or skipped), -1 on error (printed, nothing
+ * written). */
+static int profile_batch(run *r, FILE *out, int j0, int *skipped)
+{
+    int skip = 0, n = decode_batch(r, j0, &skip);
+    if (n < 0)
+        return -1;
+    if (!answer_batch(r, n)) {
+        release_batch(r, n);
         return -1;
     }
-    amsel_image *img;
-    double t0 = cli_now_ms();
-    if (amsel_image_load(r->ctx, path, &img) != AMSEL_OK) {
-        if (!r->o.skip_bad) {
-            cli_error("%s (listed at %s:%d)", amsel_last_error(r->ctx), r->o.dataset,
-                      amsel_dataset_line(r->ds, idx));
-            return -1;
-        }
-        cli_warn("skipping: %s", amsel_last_error(r->ctx));
-        return 1;
-    }
-    double decode_ms = cli_now_ms() - t0;
-    for (int k = 0; k < r->nmodels; k++) {
-        amsel_class_score top[5];
-        double pre_ms, infer_ms;
-        if (amsel_model_classify(r->models[k], img, (float)r->o.crop, 5, top, &pre_ms,
-                                 &infer_ms)) {
-            cli_error("%s: %s", path, amsel_last_error(r->ctx));
-            amsel_image_destroy(img);
-            return -1;
-        }
-        int c1 = top[0].cls == cls, c5 = 0;
-        for (int j = 0; j < 5; j++)
-            c5 |= top[j].cls == cls;
-        profile_stats *s = &r->stats[k];
-        s->infer_ms[s->images++] = infer_ms;
-        s->correct1 += c1;
-        s->correct5 += c5;
-        /* Scores with %.9g: they read back as the same floats, so a replay
-         * of a selector on the profile compares thresholds exactly as the
-         * live run does. */
-        fprintf(out, "%s,%d,%s,%d %d %d %d %d,%.9g %.9g %.9g %.9g %.9g,%d,%d,%.9g,%.9g,"
-                     "%.3f,%.3f,%.3f\n",
-                file, cls, r->names[k], top[0].cls, top[1].cls, top[2].cls, top[3].cls,
-                top[4].cls, top[0].score, top[1].score, top[2].score, top[3].score,
-                top[4].score, c1, c5, top[0].score, amsel_model_score(r->models[k], cls),
-                decode_ms, pre_ms, infer_ms);
-    }
-    amsel_image_destroy(img);
-    return 0;
+    write_batch(r, out, n);
+    release_batch(r, n);
+    *skipped += skip;
+    return n;
 }
 
 /* Loads the dataset and the models; 0 after printing an error. */
@@ -242,6 +337,12 @@ static int run_load(run *r)
     r->names = calloc((size_t)n, sizeof *r->names);
     if (!r->models || !r->stats || !r->names)
         return cli_error("out of memory"), 0;
+    r->shots = calloc((size_t)r->o.batch, sizeof *r->shots);
+    if (!r->shots)
+        return cli_error("out of memory"), 0;
+    for (long i = 0; i < r->o.batch; i++)
+        if (!(r->shots[i].ans = calloc((size_t)n, sizeof(answer))))
+            return cli_error("out of memory"), 0;
     for (int k = 0; k < n; k++) {
         if (amsel_model_load(r->ctx, r->paths[k], &r->models[k]) != AMSEL_OK) {
             cli_error("%s", amsel_last_error(r->ctx));
@@ -266,6 +367,10 @@ static void run_free(run *r)
         if (r->names)
             free(r->names[k]);
     }
+    if (r->shots)
+        for (long i = 0; i < r->o.batch; i++)
+            free(r->shots[i].ans);
+    free(r->shots);
     free(r->models);
     free(r->stats);
     free(r->names);
@@ -292,21 +397,21 @@ int cmd_profile(int argc, char **argv)
         goto done;
     int bad = res.skipped;
     double last_report = 0;
-    for (int j = res.next; j < r.norder; j++) {
+    for (int j = res.next; j < r.norder;) {
         long at = ftell(pg.f);
-        int st = profile_image(&r, pg.f, r.order[j]);
-        if (st < 0 || !profile_progress_flush(&pg)) {
-            if (st >= 0)
+        int n = profile_batch(&r, pg.f, j, &bad);
+        if (n < 0 || !profile_progress_flush(&pg)) {
+            if (n >= 0)
                 cli_error("%s: cannot write: %s", pg.partial, strerror(errno));
             else
                 profile_progress_drop(&pg, at);
             cli_warn("progress kept in %s (run again with --resume to continue)", pg.partial);
             goto done;
         }
-        bad += st;
+        j += n;
         double now = cli_now_ms();
-        if (now - last_report > 1000 || j + 1 == r.norder) {
-            fprintf(stderr, "\rprofile: %d/%d images", j + 1, r.norder);
+        if (now - last_report > 1000 || j == r.norder) {
+            fprintf(stderr, "\rprofile: %d/%d images", j, r.norder);
             last_report = now;
         }
     }

@@ -20,7 +20,8 @@ static void help(FILE *f)
             "premodel, models: amsel_selector_classify) and reports top-1/top-5, the mean\n"
             "and p90 time from decoded image to answer, how often each model ran, and the\n"
             "cross-validated figures stored in the selector file for comparison.\n"
-            "--reference MODEL also runs that model on every image (same crop), for a\n"
+            "--reference MODEL also runs that model on every image (same crop; in a pass\n"
+            "of its own after the selector's, so that each is timed as deployed), for a\n"
             "side-by-side measured in the same run: its top-1 and mean time, and the\n"
             "selector's speed-up over it (default: the file's reference model, the most\n"
             "accurate single model in training; --reference none to skip).\n"
@@ -113,9 +114,10 @@ int cmd_validate(int argc, char **argv)
                      sizeof synsets);
     snprintf(models_dir, sizeof models_dir, "%s/models/imagenet", data);
     int rc = 1, n = 0, hit1 = 0, hit5 = 0, unsure = 0, ref_hit1 = 0, ref_hit5 = 0;
-    int ref_ok1 = 0, only_sel = 0, only_ref = 0; /* paired top-1 comparison */
+    int only_sel = 0, only_ref = 0; /* paired top-1 comparison */
+    char *sel_ok1 = NULL;           /* per image: the selector's top-1 was right */
     double runs = 0, feat_ms = 0, pre_ms = 0, model_ms = 0, ref_ms = 0, *total = NULL;
-    double cv_top1, cv_ms;
+    double cv_top1, cv_ms, replay_ms = 0, replay_live_ms = 0;
     char ref_name[256], ref_path[8192];
     amsel_model *ref = NULL;
     amsel_profile *prof = NULL;
@@ -152,7 +154,8 @@ int cmd_validate(int argc, char **argv)
     int count = amsel_dataset_count(ds);
     if (limit && limit < count)
         count = (int)limit;
-    if (!(total = calloc((size_t)count + 1, sizeof *total))) {
+    if (!(total = calloc((size_t)count + 1, sizeof *total)) ||
+        !(sel_ok1 = calloc((size_t)count + 1, 1))) {
         cli_error("out of memory");
         goto done;
     }
@@ -174,20 +177,6 @@ int cmd_validate(int argc, char **argv)
             amsel_image_destroy(img);
             goto done;
         }
-        if (ref) {
-            amsel_class_score top[5];
-            double p_ms, i_ms;
-            if (amsel_model_classify(ref, img, crop, 5, top, &p_ms, &i_ms) != AMSEL_OK) {
-                cli_error("%s: %s", path, amsel_last_error(ctx));
-                amsel_image_destroy(img);
-                goto done;
-            }
-            ref_ms += p_ms + i_ms;
-            ref_hit1 += top[0].cls == cls;
-            ref_ok1 = top[0].cls == cls;
-            for (int k = 0; k < 5; k++)
-                ref_hit5 += top[k].cls == cls;
-        }
         amsel_image_destroy(img);
         for (int pi = 0; prof && pi < amsel_profile_images(prof); pi++) {
             if (strcmp(amsel_profile_image_name(prof, pi), file))
@@ -205,14 +194,15 @@ int cmd_validate(int argc, char **argv)
                          r.top[0].cls, o.nrun, o.top[0].cls);
             differ += !same;
             replayed++;
+            replay_ms += o.total_ms;
+            replay_live_ms += r.total_ms;
             break;
         }
         int ok1 = !r.unsure && r.top[0].cls == cls, ok5 = 0;
         for (int k = 0; k < 5 && !r.unsure; k++)
             ok5 |= r.top[k].cls == cls;
         hit1 += ok1, hit5 += ok5, unsure += r.unsure;
-        only_sel += ref && ok1 && !ref_ok1;
-        only_ref += ref && !ok1 && ref_ok1;
+        sel_ok1[i] = (char)ok1;
         runs += r.nrun;
         feat_ms += r.features_ms, pre_ms += r.premodel_ms;
         for (int k = 0; k < r.nrun; k++) {
@@ -230,6 +220,34 @@ int cmd_validate(int argc, char **argv)
             fprintf(stderr, "\rvalidate: %d/%d images", i + 1, count);
     }
     fputc('\n', stderr);
+    /* The reference in a pass of its own: each is timed as it runs when
+     * deployed, not with the other's weights in the caches. */
+    for (int i = 0; ref && i < count; i++) {
+        const int cls = amsel_dataset_class(ds, i);
+        amsel_image *img = NULL;
+        amsel_class_score top[5];
+        double p_ms, i_ms;
+        snprintf(path, sizeof path, "%s/%s", images_dir, amsel_dataset_file(ds, i));
+        if (amsel_image_load(ctx, path, &img) != AMSEL_OK ||
+            amsel_model_classify(ref, img, crop, 5, top, &p_ms, &i_ms) != AMSEL_OK) {
+            cli_error("%s (listed at %s:%d)", amsel_last_error(ctx), dataset_path,
+                      amsel_dataset_line(ds, i));
+            amsel_image_destroy(img);
+            goto done;
+        }
+        amsel_image_destroy(img);
+        const int ref_ok1 = top[0].cls == cls;
+        ref_ms += p_ms + i_ms;
+        ref_hit1 += ref_ok1;
+        for (int k = 0; k < 5; k++)
+            ref_hit5 += top[k].cls == cls;
+        only_sel += sel_ok1[i] && !ref_ok1;
+        only_ref += !sel_ok1[i] && ref_ok1;
+        if ((i + 1) % 50 == 0 || i + 1 == count)
+            fprintf(stderr, "\rvalidate: reference %d/%d images", i + 1, count);
+    }
+    if (ref)
+        fputc('\n', stderr);
     if (out.f && !cli_out_commit(&out))
         goto done;
     double mean = 0;
@@ -262,9 +280,17 @@ int cmd_validate(int argc, char **argv)
                only_sel, only_ref, 100 * d, 100 * (d - 1.96 * se), 100 * (d + 1.96 * se),
                amsel_paired_p(only_sel, only_ref));
     }
-    if (prof)
+    if (prof) {
         printf("replay from %s: %d of %d images found; live and replay decided differently on %d\n",
                prof_path, replayed, n, differ);
+        /* the same decisions priced with the profile's timings: how far the
+         * profiling run's conditions were from this one's */
+        if (replayed)
+            printf("  the replayed images' models at the profile's timings: mean %.3f ms "
+                   "(live %.3f, %+.1f%%)\n",
+                   replay_ms / replayed, replay_live_ms / replayed,
+                   100.0 * (replay_live_ms / replay_ms - 1));
+    }
     if (cv_top1 >= 0)
         printf("cross-validated when trained: top-1 %.2f%%, mean %.3f ms  "
                "(live - cv: %+.2f points, %+.1f%% time)\n",
@@ -276,6 +302,7 @@ done:
     if (out.f)
         cli_out_abort(&out);
     free(total);
+    free(sel_ok1);
     amsel_model_destroy(ref);
     amsel_feature_table_destroy(ft);
     amsel_profile_destroy(prof);
