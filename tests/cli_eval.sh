@@ -43,6 +43,9 @@ cmp -s "$T/eval.out" "$T/eval2.out" || fail "eval is not deterministic"
 expect_fail 2 "--profile is required" "$AMSEL" eval
 expect_fail 2 "--folds" "$AMSEL" eval --profile "$P" --folds 1
 expect_fail 2 "--objective" "$AMSEL" eval --profile "$P" --objective top3
+expect_fail 2 "--smooth: expected 0..10" "$AMSEL" eval --profile "$P" --smooth 11
+expect_fail 2 "--smooth" "$AMSEL" eval --profile "$P" --smooth x
+expect_fail 2 "--smooth 6: at most --grid \\(5\\) steps" "$AMSEL" eval --profile "$P" --grid 5 --smooth 6
 expect_fail 1 "$T/missing.csv: cannot open" "$AMSEL" eval --profile "$T/missing.csv"
 sed '5s/,[0-9.]*$/,nan/' "$P" > "$T/nan.csv"
 expect_fail 1 "$T/nan.csv:5: bad infer_ms 'nan'" "$AMSEL" eval --profile "$T/nan.csv"

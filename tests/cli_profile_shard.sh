@@ -59,5 +59,8 @@ bad_merge "missing.csv: cannot|missing.csv" "$T/s1.csv" "$T/missing.csv"
 for s in 0/3 4/3 1/0 3 x/2 1/2x; do
     expect_fail 2 "--shard: expected I/N" "$AMSEL" "${P[@]}" --shard "$s" -o "$T/x.csv"
 done
+for b in 0 4097 x; do
+    expect_fail 2 "--batch: expected 1..4096" "$AMSEL" "${P[@]}" --batch "$b" -o "$T/x.csv"
+done
 expect_fail 2 "at least one input" "$AMSEL" merge --dataset "$L" -o "$T/x.csv"
 finish

@@ -193,6 +193,10 @@ static int parse_args(int argc, char **argv, amsel_eval_options *o, eval_args *a
         cli_error("-o SELECTOR.json is required");
         return 0;
     }
+    if (o->smooth > o->grid) {
+        cli_error("--smooth %d: at most --grid (%d) steps", o->smooth, o->grid);
+        return 0;
+    }
     if (!a->train && (a->models_dir || a->crop > 0 || a->policy)) {
         cli_error("--models, --crop and --policy are options of amsel train");
         return 0;
