@@ -1,7 +1,9 @@
 /* amsel profile: every model on every image of a labelled dataset, one
- * CSV row per (image, model): the raw material of model selection. Rows go
- * to OUT.partial image by image (profile_partial.h), which becomes OUT at
- * the end: an interrupted run can be resumed, and OUT is never partial.
+ * CSV row per (image, model): the raw material of model selection. Images
+ * go in batches, each model over the whole batch in turn (timed warm, as
+ * deployed); rows go to OUT.partial a batch at a time, whole images
+ * (profile_partial.h), which becomes OUT at the end: an interrupted run
+ * can be resumed, and OUT is never partial.
  * --shard I/N splits the dataset round-robin for parallel runs that
  * `amsel merge` joins (docs/profiling.md). */
 #include "cli.h"
@@ -36,7 +38,8 @@ static void help(FILE *f)
             "  --shard I/N   only images whose index (0-based, in LABELS' order, after\n"
             "                --limit) mod N is I-1; join the N outputs with amsel merge\n"
             "  --resume      go on from CSV.partial, left by an interrupted run (rows are\n"
-            "                written there image by image, and renamed to CSV at the end)\n"
+            "                written there a batch of whole images at a time, and renamed\n"
+            "                to CSV at the end)\n"
             "  --skip-bad    skip unreadable images with a warning (default: stop, no CSV)\n"
             "  --batch N     decode N images (at most 64 MB of pixels), then run each model\n"
             "                over all of them in turn (default 32): every model is timed in\n"
