@@ -96,6 +96,62 @@ static void run_op(am_xnn_op *op, const void *x, const void *y, uint8_t *o, size
     free(other);
 }
 
+/* Makes the case's operator for a thread count (NULL: declined; *nomem
+ * set when out of memory). */
+typedef am_xnn_op *(*make_op)(amsel_ctx *ctx, const void *args, int threads, int *nomem);
+
+/* One case on 1..NTHREADS threads: 1 thread against the reference ref,
+ * the others byte for byte against 1 thread (guard bytes included).
+ * Returns 0 when 1 thread disagrees with ref. */
+static int run_threads(amsel_ctx *ctx, tally *t, make_op make, const void *args, const void *x,
+                       const void *y, am_qtype type, const uint8_t *ref, size_t out_n, int iter)
+{
+    uint8_t *f[NTHREADS];
+    int ok = 1;
+    for (int k = 0; k < NTHREADS; k++)
+        f[k] = malloc(out_n + GUARD);
+    t->cases++;
+    for (int k = 0; k < NTHREADS; k++) {
+        int nomem = 0;
+        am_xnn_op *op = make(ctx, args, k + 1, &nomem);
+        CHECK(!nomem);
+        if (!op) {
+            t->declined += k == 0;
+            break;
+        }
+        run_op(op, x, y, f[k], out_n);
+        am_xnn_destroy(ctx, op);
+        if (k == 0) {
+            ok = compare(t, type, ref, f[0], out_n, iter);
+        } else if (memcmp(f[0], f[k], out_n + GUARD)) {
+            fprintf(stderr, "%s case %d: %d threads differ from 1\n", t->name, iter, k + 1);
+            check_failures++;
+        }
+    }
+    for (int k = 0; k < NTHREADS; k++)
+        free(f[k]);
+    return ok;
+}
+
+typedef struct conv_args {
+    int depthwise;
+    const am_conv_params *p;
+    am_shape in, out;
+    int kh, kw;
+    const uint8_t *w;
+    const int32_t *b;
+    float in_scale, out_scale;
+    const float *ws;
+    int nscales;
+} conv_args;
+
+static am_xnn_op *make_conv(amsel_ctx *ctx, const void *args, int threads, int *nomem)
+{
+    const conv_args *a = args;
+    return am_xnn_conv_create(ctx, a->depthwise, a->p, a->in, a->kh, a->kw, a->w, a->b, a->out,
+                              a->in_scale, a->ws, a->nscales, a->out_scale, threads, nomem);
+}
+
 
 static void conv_case(amsel_ctx *ctx, int depthwise, int iter, tally *t)
 {
@@ -139,10 +195,7 @@ static void conv_case(amsel_ctx *ctx, int depthwise, int iter, tally *t)
     const size_t in_n = (size_t)in.n * in.h * in.w * in.c;
     const size_t w_n = depthwise ? (size_t)kh * kw * out.c : (size_t)out.c * kh * kw * in.c;
     const size_t out_n = (size_t)out.n * out.h * out.w * out.c;
-    uint8_t *x = malloc(in_n + GUARD), *w = malloc(w_n), *o_ref = malloc(out_n + GUARD),
-            *o_x[NTHREADS];
-    for (int k = 0; k < NTHREADS; k++)
-        o_x[k] = malloc(out_n + GUARD);
+    uint8_t *x = malloc(in_n + GUARD), *w = malloc(w_n), *o_ref = malloc(out_n + GUARD);
     int32_t bias[400];
     const int use_bias = rnd() % 4 != 0;
     const int big_bias = rnd() % 8 == 0; /* accumulators beyond float's 24 bits */
@@ -156,35 +209,16 @@ static void conv_case(amsel_ctx *ctx, int depthwise, int iter, tally *t)
         am_ref_depthwise_conv2d(&p, in, x, kh, kw, w, b, out, o_ref);
     else
         am_ref_conv2d(&p, in, x, kh, kw, w, b, out, o_ref);
-    t->cases++;
-    for (int k = 0; k < NTHREADS; k++) {
-        int nomem = 0;
-        am_xnn_op *op = am_xnn_conv_create(ctx, depthwise, &p, in, kh, kw, w, b, out, in_scale,
-                                           ws, nscales, out_scale, k + 1, &nomem);
-        CHECK(!nomem);
-        if (!op) {
-            t->declined += k == 0;
-            break;
-        }
-        run_op(op, x, NULL, o_x[k], out_n);
-        am_xnn_destroy(ctx, op);
-        if (k == 0) {
-            if (!compare(t, p.type, o_ref, o_x[0], out_n, iter))
-                fprintf(stderr,
-                        "  (type %d in %dx%dx%dx%d out c %d k %dx%d stride %d,%d dil %d,%d pad "
-                        "%d,%d dm %d)\n",
-                        p.type, in.n, in.h, in.w, in.c, out.c, kh, kw, p.stride_h, p.stride_w,
-                        p.dil_h, p.dil_w, p.pad_top, p.pad_left, p.depth_multiplier);
-        } else if (memcmp(o_x[0], o_x[k], out_n + GUARD)) {
-            fprintf(stderr, "%s case %d: %d threads differ from 1\n", t->name, iter, k + 1);
-            check_failures++;
-        }
-    }
+    const conv_args args = {depthwise, &p, in, out, kh, kw, w, b, in_scale, out_scale, ws, nscales};
+    if (!run_threads(ctx, t, make_conv, &args, x, NULL, p.type, o_ref, out_n, iter))
+        fprintf(stderr,
+                "  (type %d in %dx%dx%dx%d out c %d k %dx%d stride %d,%d dil %d,%d pad "
+                "%d,%d dm %d)\n",
+                p.type, in.n, in.h, in.w, in.c, out.c, kh, kw, p.stride_h, p.stride_w, p.dil_h,
+                p.dil_w, p.pad_top, p.pad_left, p.depth_multiplier);
     free(x);
     free(w);
     free(o_ref);
-    for (int k = 0; k < NTHREADS; k++)
-        free(o_x[k]);
 }
 
 /* A random 4-D shape for an input of out: each dimension kept or 1. */
@@ -201,6 +235,21 @@ static am_shape broadcast_of(am_shape out)
 }
 
 static size_t elems(am_shape s) { return (size_t)s.n * s.h * s.w * s.c; }
+
+typedef struct binary_args {
+    int mul;
+    am_qtype type;
+    am_shape a, b, out;
+    am_xnn_quant q1, q2, qo;
+    int32_t amin, amax;
+} binary_args;
+
+static am_xnn_op *make_binary(amsel_ctx *ctx, const void *args, int threads, int *nomem)
+{
+    const binary_args *e = args;
+    return am_xnn_binary_create(ctx, e->mul, e->type, e->a, e->q1, e->b, e->q2, e->out, e->qo,
+                                e->amin, e->amax, threads, nomem);
+}
 
 static void eltwise_case(amsel_ctx *ctx, int mul, int iter, tally *t)
 {
@@ -223,10 +272,7 @@ static void eltwise_case(amsel_ctx *ctx, int mul, int iter, tally *t)
         amax = rnd() % 2 ? hi : rnd_in(qo.zp, hi);
     } while (amin >= amax);
     const size_t na = elems(a), nb = elems(b), no = elems(out);
-    uint8_t *x1 = malloc(na + GUARD), *x2 = malloc(nb + GUARD), *r = malloc(no + GUARD),
-            *f[NTHREADS];
-    for (int k = 0; k < NTHREADS; k++)
-        f[k] = malloc(no + GUARD);
+    uint8_t *x1 = malloc(na + GUARD), *x2 = malloc(nb + GUARD), *r = malloc(no + GUARD);
     rnd_fill(x1, na);
     rnd_fill(x2, nb);
     memset(r, POISON, no + GUARD);
@@ -241,34 +287,32 @@ static void eltwise_case(amsel_ctx *ctx, int mul, int iter, tally *t)
                                &p.out_shift);
         am_ref_mul(&p, a, x1, b, x2, out, r);
     }
-    t->cases++;
-    for (int k = 0; k < NTHREADS; k++) {
-        int nomem = 0;
-        am_xnn_op *op = am_xnn_binary_create(ctx, mul, type, a, q1, b, q2, out, qo, amin, amax,
-                                             k + 1, &nomem);
-        CHECK(!nomem);
-        if (!op) {
-            t->declined += k == 0;
-            break;
-        }
-        run_op(op, x1, x2, f[k], no);
-        am_xnn_destroy(ctx, op);
-        if (k == 0)
-            compare(t, type, r, f[0], no, iter);
-        else if (memcmp(f[0], f[k], no + GUARD)) {
-            fprintf(stderr, "%s case %d: %d threads differ from 1\n", t->name, iter, k + 1);
-            check_failures++;
-        }
-    }
+    const binary_args args = {mul, type, a, b, out, q1, q2, qo, amin, amax};
+    run_threads(ctx, t, make_binary, &args, x1, x2, type, r, no, iter);
     free(x1);
     free(x2);
     free(r);
-    for (int k = 0; k < NTHREADS; k++)
-        free(f[k]);
 }
 
 /* MEAN over H and W (pool 0), or AVERAGE_POOL_2D (pool 1: a global
  * window or a VALID uint8 window). */
+typedef struct pool_args {
+    int pool;
+    const am_pool_params *pp;
+    am_qtype type;
+    am_shape in, out;
+    am_xnn_quant qi, qo;
+    int lo, hi;
+} pool_args;
+
+static am_xnn_op *make_pool(amsel_ctx *ctx, const void *args, int threads, int *nomem)
+{
+    const pool_args *a = args;
+    return a->pool ? am_xnn_avg_pool_create(ctx, a->pp, a->in, a->qi, a->out, threads, nomem)
+                   : am_xnn_mean_create(ctx, a->type, a->in, a->qi, a->qo, a->lo, a->hi, threads,
+                                        nomem);
+}
+
 static void pool_case(amsel_ctx *ctx, int pool, int iter, tally *t)
 {
     const am_qtype type = pool && rnd() % 3 ? AM_U8 : rnd() % 2 ? AM_I8 : AM_U8;
@@ -296,9 +340,7 @@ static void pool_case(amsel_ctx *ctx, int pool, int iter, tally *t)
         qo = (am_xnn_quant){qi.scale * rnd_log(0.5f, 2.0f), rnd_in(lo, hi)};
     }
     const size_t ni = elems(in), no = elems(out);
-    uint8_t *x = malloc(ni + GUARD), *r = malloc(no + GUARD), *f[NTHREADS];
-    for (int k = 0; k < NTHREADS; k++)
-        f[k] = malloc(no + GUARD);
+    uint8_t *x = malloc(ni + GUARD), *r = malloc(no + GUARD);
     rnd_fill(x, ni);
     memset(r, POISON, no + GUARD);
     if (pool) {
@@ -308,29 +350,10 @@ static void pool_case(amsel_ctx *ctx, int pool, int iter, tally *t)
         am_quantize_multiplier((double)qi.scale / qo.scale, &mp.mult, &mp.shift);
         am_ref_mean_hw(&mp, in, x, r);
     }
-    t->cases++;
-    for (int k = 0; k < NTHREADS; k++) {
-        int nomem = 0;
-        am_xnn_op *op = pool ? am_xnn_avg_pool_create(ctx, &pp, in, qi, out, k + 1, &nomem)
-                             : am_xnn_mean_create(ctx, type, in, qi, qo, lo, hi, k + 1, &nomem);
-        CHECK(!nomem);
-        if (!op) {
-            t->declined += k == 0;
-            break;
-        }
-        run_op(op, x, NULL, f[k], no);
-        am_xnn_destroy(ctx, op);
-        if (k == 0)
-            compare(t, type, r, f[0], no, iter);
-        else if (memcmp(f[0], f[k], no + GUARD)) {
-            fprintf(stderr, "%s case %d: %d threads differ from 1\n", t->name, iter, k + 1);
-            check_failures++;
-        }
-    }
+    const pool_args args = {pool, &pp, type, in, out, qi, qo, lo, hi};
+    run_threads(ctx, t, make_pool, &args, x, NULL, type, r, no, iter);
     free(x);
     free(r);
-    for (int k = 0; k < NTHREADS; k++)
-        free(f[k]);
 }
 
 static void test_operators(amsel_ctx *ctx, int quick)
