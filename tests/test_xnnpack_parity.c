@@ -152,7 +152,6 @@ static am_xnn_op *make_conv(amsel_ctx *ctx, const void *args, int threads, int *
                               a->in_scale, a->ws, a->nscales, a->out_scale, threads, nomem);
 }
 
-
 static void conv_case(amsel_ctx *ctx, int depthwise, int iter, tally *t)
 {
     am_conv_params p;

@@ -65,6 +65,34 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The mean of acc over the combinations within smooth grid steps of
+ * combination at along each of the dims thresholds (levels each, the
+ * never-stop level included; dimension 0 varies fastest): judged by it,
+ * a lucky dip in the training curve is not taken for a cheap operating
+ * point. */
+static double smoothed(const double *acc, size_t at, int dims, int levels, int smooth)
+{
+    int lo[AMSEL_CASCADE_MAX], hi[AMSEL_CASCADE_MAX], nb[AMSEL_CASCADE_MAX];
+    for (int s = 0; s < dims; s++, at /= (size_t)levels) {
+        const int i = (int)(at % (size_t)levels);
+        lo[s] = i - smooth < 0 ? 0 : i - smooth;
+        hi[s] = i + smooth > levels - 1 ? levels - 1 : i + smooth;
+        nb[s] = lo[s];
+    }
+    double sum = 0;
+    long cnt = 0;
+    for (int s = 0; s < dims;) { /* odometer over the box */
+        size_t q = 0;
+        for (int d = dims - 1; d >= 0; d--)
+            q = q * (size_t)levels + (size_t)nb[d];
+        sum += acc[q];
+        cnt++;
+        for (s = 0; s < dims && ++nb[s] > hi[s]; s++)
+            nb[s] = lo[s];
+    }
+    return dims > 0 ? sum / (double)cnt : acc[0];
+}
+
 amsel_status amsel_cascade_tune(amsel_ctx *ctx, const amsel_profile *p, const int *images, int n,
                                 const int *models, int nmodels, int combine, amsel_objective obj,
                                 double target, int grid, amsel_cascade *out, double *train_acc,
@@ -84,15 +112,19 @@ amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, con
         grid < 1 || grid > 1000 || smooth < 0 || smooth > grid || !out)
         return am_fail(ctx, AMSEL_ERR_INVALID_ARG, "amsel_cascade_tune: bad argument");
     int S = nmodels, levels = grid + 2;
-    size_t cells = (size_t)S * (size_t)n;
+    size_t cells = (size_t)S * (size_t)n, combos = 1; /* combinations of the S-1 thresholds */
+    for (int s = 0; s < S - 1; s++)
+        combos *= (size_t)levels;
     float *conf = am_malloc(ctx, cells * sizeof *conf);          /* [S][n] */
     unsigned char *ok = am_malloc(ctx, cells);                   /* [S][n] */
     double *cum = am_malloc(ctx, cells * sizeof *cum);           /* [S][n] cost so far */
     float *grid_t = am_malloc(ctx, (size_t)S * (size_t)levels * sizeof *grid_t); /* [S][levels] */
     float *sorted = am_malloc(ctx, (size_t)n * sizeof *sorted);
-    if (!conf || !ok || !cum || !grid_t || !sorted) {
+    double *acc = am_malloc(ctx, combos * sizeof *acc);   /* [combos] training accuracy */
+    double *cost = am_malloc(ctx, combos * sizeof *cost); /* [combos] mean cost */
+    if (!conf || !ok || !cum || !grid_t || !sorted || !acc || !cost) {
         am_free(ctx, conf), am_free(ctx, ok), am_free(ctx, cum), am_free(ctx, grid_t);
-        am_free(ctx, sorted);
+        am_free(ctx, sorted), am_free(ctx, acc), am_free(ctx, cost);
         return AMSEL_ERR_NOMEM;
     }
     for (int s = 0; s < S; s++) {
@@ -111,17 +143,7 @@ amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, con
             grid_t[s * levels + g] = sorted[(size_t)((double)g / grid * (n - 1) + 0.5)];
         grid_t[s * levels + grid + 1] = 2.0f; /* never stop: scores are <= 1 */
     }
-    /* every combination of thresholds (odometer, stage 0 fastest):
-     * training accuracy and mean cost */
-    size_t combos = 1;
-    for (int s = 0; s < S - 1; s++)
-        combos *= (size_t)levels;
-    double *acc = am_malloc(ctx, combos * sizeof *acc), *cost = am_malloc(ctx, combos * sizeof *cost);
-    if (!acc || !cost) {
-        am_free(ctx, conf), am_free(ctx, ok), am_free(ctx, cum), am_free(ctx, grid_t);
-        am_free(ctx, sorted), am_free(ctx, acc), am_free(ctx, cost);
-        return AMSEL_ERR_NOMEM;
-    }
+    /* every combination of thresholds (odometer, stage 0 fastest) */
     int idx[AMSEL_CASCADE_MAX] = {0};
     for (size_t at = 0; at < combos; at++) {
         long hits = 0;
@@ -139,47 +161,14 @@ amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, con
         while (s < S - 1 && ++idx[s] == levels)
             idx[s++] = 0;
     }
-    /* smooth > 0: each combination is judged by the mean accuracy of its
-     * neighbours within smooth grid steps along every threshold (the
-     * never-stop level included), so that a lucky dip in the training
-     * curve is not taken for a cheap operating point */
     double best_acc = -1, best_ms = 0;
     int best_meets = 0;
     size_t best_at = 0;
     for (size_t at = 0; at < combos; at++) {
-        double a = acc[at];
-        if (smooth > 0) {
-            int lo[AMSEL_CASCADE_MAX], hi[AMSEL_CASCADE_MAX], nb[AMSEL_CASCADE_MAX];
-            size_t rest = at;
-            for (int s = 0; s < S - 1; s++) {
-                const int i = (int)(rest % (size_t)levels);
-                rest /= (size_t)levels;
-                lo[s] = i - smooth < 0 ? 0 : i - smooth;
-                hi[s] = i + smooth > levels - 1 ? levels - 1 : i + smooth;
-                nb[s] = lo[s];
-            }
-            double sum = 0;
-            long cnt = 0;
-            for (;;) {
-                size_t q = 0;
-                for (int s = S - 2; s >= 0; s--)
-                    q = q * (size_t)levels + (size_t)nb[s];
-                sum += acc[q];
-                cnt++;
-                int s = 0;
-                while (s < S - 1 && ++nb[s] > hi[s])
-                    nb[s] = lo[s], s++;
-                if (s >= S - 1)
-                    break;
-            }
-            a = sum / (double)cnt;
-        }
+        const double a = smooth > 0 ? smoothed(acc, at, S - 1, levels, smooth) : acc[at];
         const double ms = cost[at];
         const int meets = a >= target - 1e-9;
-        const int better = best_acc < 0 || (meets && !best_meets) ||
-                           (meets && best_meets && ms < best_ms) ||
-                           (!meets && !best_meets && (a > best_acc || (a == best_acc && ms < best_ms)));
-        if (better) {
+        if (am_tune_better(a, ms, meets, best_acc, best_ms, best_meets)) {
             best_acc = a;
             best_ms = ms;
             best_meets = meets;
@@ -189,7 +178,6 @@ amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, con
     int best_idx[AMSEL_CASCADE_MAX] = {0};
     for (int s = 0; s < S - 1; s++, best_at /= (size_t)levels)
         best_idx[s] = (int)(best_at % (size_t)levels);
-    am_free(ctx, acc), am_free(ctx, cost);
     memset(out, 0, sizeof *out);
     out->n = S;
     out->combine = combine;
@@ -203,6 +191,6 @@ amsel_status amsel_cascade_tune_conf(amsel_ctx *ctx, const amsel_profile *p, con
     if (train_ms)
         *train_ms = best_ms;
     am_free(ctx, conf), am_free(ctx, ok), am_free(ctx, cum), am_free(ctx, grid_t);
-    am_free(ctx, sorted);
+    am_free(ctx, sorted), am_free(ctx, acc), am_free(ctx, cost);
     return AMSEL_OK;
 }

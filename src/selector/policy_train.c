@@ -91,8 +91,7 @@ static amsel_status train_cascade(amsel_ctx *ctx, const am_train_data *d, const 
         if (st)
             return st;
         int meets = acc >= target - 1e-9;
-        if (bacc < 0 || (meets && !bmeets) || (meets && bmeets && ms < bms) ||
-            (!meets && !bmeets && (acc > bacc || (acc == bacc && ms < bms)))) {
+        if (am_tune_better(acc, ms, meets, bacc, bms, bmeets)) {
             bacc = acc, bms = ms, bmeets = meets;
             *best = c;
         }
