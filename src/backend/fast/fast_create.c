@@ -57,14 +57,13 @@ static int32_t wval(const am_conv_params *p, const void *w, size_t i)
  * "Simple" layers (no left shift, every e in 1..22: most of them) have
  * the zero point folded into K and the odd lanes' shift reduced by 32;
  * the others take the general path of rqc_apply. */
-static int rq64_build(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *right, int32_t zp,
-                      int64_t **tab)
+static int rq64_build(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *right, int32_t zp)
 {
     const size_t bytes = (size_t)n / 2 * 8;
+    int64_t **t[6] = {&s->ke, &s->ko, &s->ce, &s->co, &s->se, &s->so};
     for (int a = 0; a < 6; a++)
-        if (!(tab[a] = fast_alloc(ctx, s, bytes)))
+        if (!(*t[a] = fast_alloc(ctx, s, bytes)))
             return 0;
-    int64_t *ke = tab[0], *ko = tab[1], *ce = tab[2], *co = tab[3], *se = tab[4], *so = tab[5];
     s->simple = !s->has_left;
     for (int i = 0; i < n; i++)
         if (right[i] == 0 || right[i] > 22)
@@ -76,21 +75,31 @@ static int rq64_build(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *rig
             k += (int64_t)zp * (INT64_C(1) << (31 + e));
         const int64_t c = e > 0 ? INT64_C(1) << 31 : 0;
         const int64_t sh = i % 2 && s->simple ? e - 1 : 31 + e;
-        (i % 2 ? ko : ke)[i / 2] = k;
-        (i % 2 ? co : ce)[i / 2] = c;
-        (i % 2 ? so : se)[i / 2] = sh;
+        (i % 2 ? s->ko : s->ke)[i / 2] = k;
+        (i % 2 ? s->co : s->ce)[i / 2] = c;
+        (i % 2 ? s->so : s->se)[i / 2] = sh;
     }
     return 1;
 }
 
-static int rq64_build_own(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *right,
-                          int32_t zp)
+/* rq64_build in natural channel order (ocp lanes, the padding lanes -1). */
+static int rq64_build_natural(amsel_ctx *ctx, am_fast_conv *s, int oc_n)
 {
-    int64_t *tab[6];
-    if (!rq64_build(ctx, s, n, right, zp, tab))
+    int32_t *rn = fast_alloc(ctx, s, (size_t)s->ocp * 4);
+    if (!rn)
         return 0;
-    s->ke = tab[0], s->ko = tab[1], s->ce = tab[2], s->co = tab[3], s->se = tab[4], s->so = tab[5];
-    return 1;
+    for (int c = 0; c < s->ocp; c++)
+        rn[c] = c < oc_n ? s->right[c] : -1;
+    return rq64_build(ctx, s, s->ocp, rn, s->p.out_zp);
+}
+
+/* Depthwise: the int16 pair (w'[t], w'[t+1]) of channel c as one dword,
+ * w'[t+1] taken as 0 where second is 0 (an odd tap out). */
+static int32_t tap_pair(const am_fast_conv *s, int t, int second, int c)
+{
+    const uint32_t lo = (uint32_t)s->wdw[(size_t)t * s->ocp + c] & 0xffffu;
+    const uint32_t hi = second ? (uint32_t)s->wdw[(size_t)(t + 1) * s->ocp + c] & 0xffffu : 0;
+    return (int32_t)(lo | (hi << 16));
 }
 
 /* Bytes of one part's im2col buffer: 64 bytes of slack for im2col's full
@@ -101,6 +110,10 @@ am_fast_conv *am_fast_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_p
 {
     return am_fast_conv_create_par(ctx, depthwise, p, in, kh, kw, weights, bias, out, 1, nomem);
 }
+
+static am_fast_conv *create(amsel_ctx *ctx, int depthwise, const am_conv_params *p, am_shape in,
+                            int kh, int kw, const void *weights, const int32_t *bias,
+                            am_shape out, int nparts, int pair_rows_ok, int *nomem);
 
 /* s->wide for a depthwise s with 8 or 16 channels (see fast_internal.h):
  * channel i of the wide one is channel i % c. 0: out of memory. */
@@ -126,7 +139,8 @@ static int create_wide(amsel_ctx *ctx, am_fast_conv *s, const am_conv_params *p,
     pw.out_shift = shift;
     const am_shape in = {s->in.n, s->in.h, s->in.w, W}, out = {s->out.n, s->out.h, s->out.w, W};
     int nomem = 0;
-    s->wide = am_fast_conv_create_par(ctx, 1, &pw, in, s->kh, s->kw, w, wbias, out, 1, &nomem);
+    /* the lane-order kernel: dw_row_wide runs it on s's rows */
+    s->wide = create(ctx, 1, &pw, in, s->kh, s->kw, w, wbias, out, 1, 0, &nomem);
     am_free(ctx, w);
     if (!s->wide)
         return !nomem; /* declined: run without it */
@@ -138,6 +152,15 @@ static int create_wide(amsel_ctx *ctx, am_fast_conv *s, const am_conv_params *p,
 am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_conv_params *p,
                                       am_shape in, int kh, int kw, const void *weights,
                                       const int32_t *bias, am_shape out, int nparts, int *nomem)
+{
+    return create(ctx, depthwise, p, in, kh, kw, weights, bias, out, nparts, 1, nomem);
+}
+
+/* pair_rows_ok 0: a depthwise convolution gets the lane-order layout even
+ * where pair rows would serve (create_wide's). */
+static am_fast_conv *create(amsel_ctx *ctx, int depthwise, const am_conv_params *p, am_shape in,
+                            int kh, int kw, const void *weights, const int32_t *bias,
+                            am_shape out, int nparts, int pair_rows_ok, int *nomem)
 {
     *nomem = 0;
     if (nparts < 1)
@@ -205,6 +228,39 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
         for (int t = 0; t < taps; t++)
             for (int c = 0; c < oc_n; c++)
                 s->wdw[(size_t)t * ocp + c] = wval(p, weights, (size_t)t * oc_n + c) + p->w_offset;
+        /* sum (x + xo) w' = sum x w' + xo sum w' over all taps; taps
+         * outside the image read the input zero point (x = -xo), so they
+         * still add 0 */
+        for (int c = 0; c < oc_n; c++) {
+            uint32_t sw = 0;
+            for (int t = 0; t < taps; t++)
+                sw += (uint32_t)s->wdw[(size_t)t * ocp + c];
+            const uint32_t v = (uint32_t)(bias ? bias[c] : 0) + sw * (uint32_t)p->in_offset;
+            s->cconst[c] = v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
+        }
+        const int eff_h = (kh - 1) * p->dil_h + 1, eff_w = (kw - 1) * p->dil_w + 1;
+        const int pad_w = (out.w - 1) * p->stride_w + eff_w;
+        const int wide = (oc_n == 8 || oc_n == 16) && p->stride_w == 1 && p->dil_w == 1;
+        if (pair_rows_ok && !wide && p->dil_h == 1 && p->dil_w == 1 &&
+            ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) {
+            /* pair rows (fast_dw.c): weights of taps (2q, 2q+1) of each
+             * kernel row and the constants in natural channel order, and
+             * a ring of kh pair rows per thread */
+            const int npr = (kw + 1) / 2;
+            s->pair_rows = 1;
+            s->pad_w = pad_w;
+            s->wq = fast_alloc(ctx, s, (size_t)kh * npr * ocp * 4);
+            s->ring_stride = (size_t)kh * pad_w * ocp * 4;
+            s->ring = fast_alloc(ctx, s, s->ring_stride * (size_t)nparts);
+            if (!s->wq || !s->ring || !rq64_build_natural(ctx, s, oc_n))
+                goto nomem;
+            for (int ky = 0; ky < kh; ky++)
+                for (int q = 0; q < npr; q++)
+                    for (int c = 0; c < oc_n; c++)
+                        s->wq[(size_t)(ky * npr + q) * ocp + c] =
+                            tap_pair(s, ky * kw + 2 * q, 2 * q + 1 < kw, c);
+            return s;
+        }
         const int npair = (taps + 1) / 2;
         s->wpair = fast_alloc(ctx, s, (size_t)npair * ocp * 4);
         s->tap_off = fast_alloc(ctx, s, (size_t)(taps + 1) * 4);
@@ -218,23 +274,8 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
             goto nomem;
         memset(s->zbuf, (-p->in_offset) & 0xff, (size_t)oc_n + 64);
         for (int j = 0; j < npair; j++)
-            for (int c = 0; c < oc_n; c++) {
-                const uint32_t lo = (uint32_t)s->wdw[(size_t)(2 * j) * ocp + c] & 0xffffu;
-                const uint32_t hi = 2 * j + 1 < taps
-                                        ? (uint32_t)s->wdw[(size_t)(2 * j + 1) * ocp + c] & 0xffffu
-                                        : 0;
-                s->wpair[(size_t)j * ocp + c] = (int32_t)(lo | (hi << 16)) ;
-            }
-        /* sum (x + xo) w' = sum x w' + xo sum w' over all taps; taps
-         * outside the image read the input zero point (x = -xo), so they
-         * still add 0 */
-        for (int c = 0; c < oc_n; c++) {
-            uint32_t sw = 0;
-            for (int t = 0; t < taps; t++)
-                sw += (uint32_t)s->wdw[(size_t)t * ocp + c];
-            const uint32_t v = (uint32_t)(bias ? bias[c] : 0) + sw * (uint32_t)p->in_offset;
-            s->cconst[c] = v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1;
-        }
+            for (int c = 0; c < oc_n; c++)
+                s->wpair[(size_t)j * ocp + c] = tap_pair(s, 2 * j, 2 * j + 1 < taps, c);
         s->ocp32 = (oc_n + 31) & ~31;
         const size_t n32 = (size_t)s->ocp32 * 4;
         s->wp32 = fast_alloc(ctx, s, (size_t)npair * n32);
@@ -266,44 +307,11 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
                 const int c = g * 32 + (lane / 4) * 8 + hi_half * 4 + lane % 4;
                 rp[i] = c < oc_n ? s->right[c] : -1;
             }
-            if (!rq64_build_own(ctx, s, s->ocp32, rp, p->out_zp))
+            if (!rq64_build(ctx, s, s->ocp32, rp, p->out_zp))
                 goto nomem;
         }
-        const int eff_h = (kh - 1) * p->dil_h + 1, eff_w = (kw - 1) * p->dil_w + 1;
-        const int pad_w = (out.w - 1) * p->stride_w + eff_w;
-        const int wide = (oc_n == 8 || oc_n == 16) && p->stride_w == 1 && p->dil_w == 1;
-        if (!wide && p->dil_h == 1 && p->dil_w == 1 &&
-            ((kh == 3 && kw == 3) || (kh == 5 && kw == 5))) {
-            /* pair rows (fast_dw.c): weights of taps (2q, 2q+1) of each
-             * kernel row, natural channel order, and a ring of kh pair
-             * rows per thread */
-            const int npr = (kw + 1) / 2;
-            s->pair_rows = 1;
-            s->pad_w = pad_w;
-            s->wq = fast_alloc(ctx, s, (size_t)kh * npr * ocp * 4);
-            s->ring_stride = (size_t)kh * pad_w * ocp * 4;
-            s->ring = fast_alloc(ctx, s, s->ring_stride * (size_t)nparts);
-            int32_t *rn = fast_alloc(ctx, s, (size_t)ocp * 4);
-            if (!s->wq || !s->ring || !rn)
-                goto nomem;
-            for (int ky = 0; ky < kh; ky++)
-                for (int q = 0; q < npr; q++)
-                    for (int c = 0; c < oc_n; c++) {
-                        const int t = ky * kw + 2 * q;
-                        const uint32_t lo = (uint32_t)s->wdw[(size_t)t * ocp + c] & 0xffffu;
-                        const uint32_t hi =
-                            2 * q + 1 < kw ? (uint32_t)s->wdw[(size_t)(t + 1) * ocp + c] & 0xffffu
-                                           : 0;
-                        s->wq[(size_t)(ky * npr + q) * ocp + c] = (int32_t)(lo | (hi << 16));
-                    }
-            for (int c = 0; c < ocp; c++)
-                rn[c] = c < oc_n ? s->right[c] : -1;
-            if (!rq64_build(ctx, s, ocp, rn, p->out_zp, s->rq_nat))
-                goto nomem;
-        }
-        if (!s->pair_rows &&
-            (p->pad_top > 0 || p->pad_left > 0 || (out.h - 1) * p->stride_h + eff_h > in.h ||
-             pad_w - p->pad_left > in.w)) {
+        if (p->pad_top > 0 || p->pad_left > 0 || (out.h - 1) * p->stride_h + eff_h > in.h ||
+            pad_w - p->pad_left > in.w) {
             s->pad_w = pad_w;
             s->pad_stride = (size_t)kh * pad_w * oc_n + 64; /* 32-byte loads of the last block */
             s->padbuf = fast_alloc(ctx, s, s->pad_stride * (size_t)nparts);
@@ -317,15 +325,8 @@ am_fast_conv *am_fast_conv_create_par(amsel_ctx *ctx, int depthwise, const am_co
         return s;
     }
 
-    {
-        int32_t *rn = fast_alloc(ctx, s, (size_t)ocp * 4);
-        if (!rn)
-            goto nomem;
-        for (int c = 0; c < ocp; c++)
-            rn[c] = c < oc_n ? s->right[c] : -1;
-        if (!rq64_build_own(ctx, s, ocp, rn, p->out_zp))
-            goto nomem;
-    }
+    if (!rq64_build_natural(ctx, s, oc_n))
+        goto nomem;
     s->k = (int)k;
     s->flip = p->type == AM_I8;
     s->direct = kh == 1 && kw == 1 && p->stride_h == 1 && p->stride_w == 1 &&

@@ -383,8 +383,7 @@ AM_INL void pair_rows_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out
             for (int i = 0; i < KH * np; i++)
                 W[i] = _mm512_load_si512(s->wq + (size_t)i * ocp + c);
             const __m512i cc = _mm512_load_si512(s->cconst + c);
-            const rqc q = rqc_load_tab(s, (const int64_t *const *)s->rq_nat, s->mult, s->modd,
-                                       s->left, c);
+            const rqc q = rqc_load(s, s->mult, s->modd, s->left, c);
             const __mmask16 m = tail_mask(c_n - c);
             const int32_t *Rc[5];
             for (int ky = 0; ky < KH; ky++)

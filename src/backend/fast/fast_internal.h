@@ -51,7 +51,7 @@ struct am_fast_conv {
     int ocp32;
     int32_t *wp32;        /* [(kh*kw+1)/2][ocp32] */
     int32_t *cconst_p, *mult_p, *left_p, *right_p, *modd_p, *rnd_p; /* [ocp32] */
-    int32_t *cconst;      /* [ocp] conv: bias + xo*sum wv + K*xo*wo'; depthwise: bias */
+    int32_t *cconst;      /* [ocp] conv: bias + xo*sum wv + K*xo*wo'; depthwise: bias + xo*sum w' */
     int32_t *mult, *left, *right, *modd, *rnd; /* [ocp] requantization (see rqv) */
     uint8_t *cols;        /* conv, not direct: one im2col buffer per thread (am_fast_cols_stride) */
     int nparts;           /* threads with scratch of their own (create_par's nthreads) */
@@ -65,7 +65,7 @@ struct am_fast_conv {
     int32_t *wob;         /* [kp / 4] four bytes: wo' or 0 */
     int has_left;         /* some channel has a left shift */
     /* 64-bit requantization tables (rq64_build): natural channel order
-     * (conv) or the depthwise lane order; simple: see rq64_build; clamp:
+     * (conv, pair-row depthwise) or the depthwise lane order; simple: see rq64_build; clamp:
      * the activation range is narrower than the type's */
     int64_t *ke, *ko, *ce, *co, *se, *so; /* [ocp32 / 2] */
     int simple, clamp;
@@ -81,14 +81,13 @@ struct am_fast_conv {
     int pad_w;            /* padded row width in pixels */
     size_t pad_stride;    /* bytes of one thread's padbuf */
     /* depthwise 3x3 and 5x5 without dilation (not wide): pair rows, see
-     * fast_dw.c. wq: [kh][(kw+1)/2][ocp] int16 weight pairs of taps
-     * (2q, 2q+1) of a kernel row; ring: kh pair rows of pad_w x ocp
-     * dwords per thread; rq_nat: rq64 tables in natural channel order;
-     * cconst: bias + xo sum w' */
+     * fast_dw.c; none of the lane-order fields above are made for them.
+     * wq: [kh][(kw+1)/2][ocp] int16 weight pairs of taps (2q, 2q+1) of a
+     * kernel row; ring: kh pair rows of pad_w x ocp dwords per thread;
+     * the rq64 tables in natural channel order; cconst: bias + xo sum w' */
     int pair_rows;
     int32_t *wq, *ring;
     size_t ring_stride;   /* bytes of one thread's ring */
-    int64_t *rq_nat[6];
     void *blocks[40];     /* allocations, freed by destroy */
     int nblocks;
 };
@@ -170,30 +169,22 @@ typedef struct rqc {
     __m512i m, mo, left, ke, ko, ce, co, se, so, zp;
 } rqc;
 
-/* tab: ke, ko, ce, co, se, so (rq64_build) in the order of mult. */
-AM_INL rqc rqc_load_tab(const am_fast_conv *s, const int64_t *const *tab, const int32_t *mult,
-                        const int32_t *modd, const int32_t *left, int lane)
+AM_INL rqc rqc_load(const am_fast_conv *s, const int32_t *mult, const int32_t *modd,
+                    const int32_t *left, int lane)
 {
     rqc q;
     const int h = lane / 2;
     q.m = _mm512_load_si512(mult + lane);
     q.mo = _mm512_load_si512(modd + lane);
     q.left = _mm512_load_si512(left + lane);
-    q.ke = _mm512_load_si512(tab[0] + h);
-    q.ko = _mm512_load_si512(tab[1] + h);
-    q.ce = _mm512_load_si512(tab[2] + h);
-    q.co = _mm512_load_si512(tab[3] + h);
-    q.se = _mm512_load_si512(tab[4] + h);
-    q.so = _mm512_load_si512(tab[5] + h);
+    q.ke = _mm512_load_si512(s->ke + h);
+    q.ko = _mm512_load_si512(s->ko + h);
+    q.ce = _mm512_load_si512(s->ce + h);
+    q.co = _mm512_load_si512(s->co + h);
+    q.se = _mm512_load_si512(s->se + h);
+    q.so = _mm512_load_si512(s->so + h);
     q.zp = _mm512_set1_epi32(s->p.out_zp);
     return q;
-}
-
-AM_INL rqc rqc_load(const am_fast_conv *s, const int32_t *mult, const int32_t *modd,
-                    const int32_t *left, int lane)
-{
-    const int64_t *const tab[6] = {s->ke, s->ko, s->ce, s->co, s->se, s->so};
-    return rqc_load_tab(s, tab, mult, modd, left, lane);
 }
 
 /* simple: s->simple, as a compile-time constant where it matters. */
