@@ -1,6 +1,7 @@
 /* Failure injection (issue 6): a context whose allocator fails the Nth
  * allocation, for every N until the whole path succeeds, along
- *   (a) amsel_model_load -> amsel_image_load -> amsel_model_classify,
+ *   (a) amsel_model_load -> amsel_image_load -> amsel_model_classify
+ *       (auto, and the xnnpack backend where it is built),
  *   (b) amsel_selector_open -> amsel_selector_classify (a two-model
  *       cascade entered through a premodel: hashes, features, both models),
  *   (c) amsel_feature_table_load and amsel_profile_load of small CSVs,
@@ -150,13 +151,17 @@ static int same_top5(const void *a, const void *b)
     return 1;
 }
 
+static const char *model_backend = "auto";
+
 static amsel_status model_path(amsel_ctx *ctx, void *answer)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/%s.tflite", models, M0);
     amsel_model *m = NULL;
     amsel_image *img = NULL;
-    amsel_status st = amsel_model_load(ctx, path, &m);
+    amsel_status st = amsel_ctx_set_backend(ctx, model_backend);
+    if (st == AMSEL_OK)
+        st = amsel_model_load(ctx, path, &m);
     if (st == AMSEL_OK)
         st = amsel_image_load(ctx, photo, &img);
     if (st == AMSEL_OK)
@@ -470,6 +475,11 @@ int main(void)
         snprintf(models, sizeof models, "%s/models/imagenet", data);
         snprintf(photo, sizeof photo, "%s/images/owl.jpg", data);
         sweep("model + photo", model_path, same_top5, sizeof(top5), quick ? 7 : 1);
+        if (amsel_backend_available("xnnpack")) { /* its scratch, weights, constants */
+            model_backend = "xnnpack";
+            sweep("model + photo (xnnpack)", model_path, same_top5, sizeof(top5), quick ? 7 : 1);
+            model_backend = "auto";
+        }
 
         am_policy casc, hyb;
         cascade_policy(&casc);

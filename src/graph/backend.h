@@ -12,6 +12,11 @@ typedef struct am_backend {
      * node, 0 to decline, -1 with an error in ctx on failure. */
     int (*claim)(amsel_ctx *ctx, const am_graph *g, am_node *n);
     void (*release)(amsel_ctx *ctx, am_node *n);
+    /* Optional (NULL): graph-wide state made before the first claim
+     * (0 on success, -1 with an error in ctx) and freed after the last
+     * release. */
+    int (*prepare)(amsel_ctx *ctx, am_graph *g);
+    void (*finish)(amsel_ctx *ctx, am_graph *g);
 } am_backend;
 
 extern const am_backend am_backend_reference;

@@ -70,6 +70,7 @@ typedef struct am_graph {
     uint8_t *arena;
     void **tptr;               /* [tfl.ntensors] resolved tensor memory */
     int max_parts;             /* threads of the context at load: scratch for this many */
+    struct am_xnn_scratch *xnn_scratch; /* the xnnpack backend's float scratch, or NULL */
 } am_graph;
 
 /* Validates tfl (taken over by the graph) and lowers it to nodes. */

@@ -95,6 +95,9 @@ amsel_status am_graph_plan(amsel_ctx *ctx, am_graph *g)
             g->tptr[i] = base + t->offset;
     }
     g->max_parts = am_ctx_threads(ctx);
+    for (size_t k = 0; k < NBACKENDS; k++)
+        if (backends[k]->prepare && backends[k]->prepare(ctx, g) < 0)
+            return AMSEL_ERR_NOMEM; /* message in ctx */
     for (int i = 0; i < g->nnodes; i++) {
         am_node *n = &g->nodes[i];
         for (size_t k = 0; k < NBACKENDS && !n->run; k++) {
@@ -124,6 +127,9 @@ void am_graph_free(amsel_ctx *ctx, am_graph *g)
             am_free(ctx, n->softmax);
             am_free(ctx, n->lut);
         }
+    for (size_t k = 0; k < NBACKENDS; k++)
+        if (backends[k]->finish)
+            backends[k]->finish(ctx, g);
     am_free(ctx, g->nodes);
     am_free(ctx, g->tensors);
     am_free(ctx, g->arena);

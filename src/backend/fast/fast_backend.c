@@ -163,4 +163,4 @@ static void release(amsel_ctx *ctx, am_node *n)
     n->backend_state = NULL;
 }
 
-const am_backend am_backend_fast = {"fast", claim, release};
+const am_backend am_backend_fast = {"fast", claim, release, NULL, NULL};

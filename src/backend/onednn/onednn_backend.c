@@ -102,4 +102,4 @@ const char *am_onednn_conv_impl(const am_dnnl_conv *s)
 
 #endif
 
-const am_backend am_backend_onednn = {"onednn", claim, release};
+const am_backend am_backend_onednn = {"onednn", claim, release, NULL, NULL};

@@ -78,4 +78,4 @@ static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
     return 1;
 }
 
-const am_backend am_backend_reference = {"reference", claim, NULL};
+const am_backend am_backend_reference = {"reference", claim, NULL, NULL, NULL};

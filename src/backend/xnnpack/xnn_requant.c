@@ -1,0 +1,122 @@
+/* amsel's half of an exact XNNPACK convolution: each float sum (an exact
+ * integer, xnn_ops.h) plus the bias, requantized with TFLite's
+ * fixed-point multiplier, clamped and stored as 8 bits. Pixels are
+ * split among the pool's threads; each output is computed the same way
+ * whatever the split.
+ *
+ * The loop is written for the compiler's vectorizer (per-channel
+ * constants in arrays, no branches): NEON on Arm, SSE2 or AVX2 (chosen
+ * at run time) on x86. TFLite's SaturatingRoundingDoublingHighMul(x, m)
+ * in closed form is floor((x m + 2^30) / 2^31) (ties up; it saturates
+ * only for m = INT32_MIN, and m >= 0 here); RoundingDivideByPOT is
+ * gemmlowp's, with masks. */
+#if defined(AMSEL_HAVE_XNNPACK)
+#include "backend/xnnpack/xnn_internal.h"
+
+enum { TILE_VALUES = 4096 };
+
+int am_xnn_requant_make(amsel_ctx *ctx, const am_conv_params *p, const int32_t *bias, int oc,
+                        am_xnn_requant *q)
+{
+    q->type = p->type;
+    q->oc = oc;
+    q->zp = p->out_zp;
+    q->lo = p->act_min;
+    q->hi = p->act_max;
+    q->c = am_malloc(ctx, (size_t)oc * AM_XNN_RQ_ARRAYS * sizeof *q->c);
+    if (!q->c)
+        return 0;
+    int32_t *b = q->c, *m = b + oc, *l = m + oc, *r = l + oc, *mk = r + oc, *hf = mk + oc;
+    for (int c = 0; c < oc; c++) {
+        const int shift = p->out_shift[c];
+        b[c] = bias ? bias[c] : 0;
+        m[c] = p->out_mult[c];
+        l[c] = shift > 0 ? shift : 0;
+        r[c] = shift > 0 ? 0 : -shift;
+        mk[c] = (int32_t)((INT64_C(1) << r[c]) - 1);
+        hf[c] = mk[c] >> 1;
+    }
+    return 1;
+}
+
+/* uint32 -> int32 modulo 2^32, branch-free and well-defined C */
+static inline int32_t s32(uint32_t u)
+{
+    return (int32_t)(u & 0x7fffffffu) + (-(int32_t)(u >> 31) & INT32_MIN);
+}
+
+/* floor(x / 2^e) on the complement for negative x, as ref_internal.h's
+ * am_asr32 */
+static inline int32_t asr32(int32_t x, int32_t e)
+{
+    const int32_t neg = -(int32_t)(x < 0);
+    return neg ^ ((neg ^ x) >> e);
+}
+
+/* The high multiply's low 32 bits are the same for a logical shift, so
+ * no 64-bit arithmetic shift is needed (AVX2 has none). */
+#define AM_XNN_ROW(name, T)                                                                    \
+    static void name(const am_xnn_requant *q, const float *s, T *o)                           \
+    {                                                                                          \
+        const size_t n = (size_t)q->oc;                                                        \
+        const int32_t *b = q->c, *m = b + n, *l = m + n, *r = l + n, *mk = r + n, *hf = mk + n; \
+        const int32_t zp = q->zp, lo = q->lo, hi = q->hi;                                      \
+        for (size_t c = 0; c < n; c++) {                                                       \
+            /* |sum| <= 2^24, |bias| <= INT32_MAX - 2^24 (create); TFLite wraps x << l */      \
+            const int32_t xs = s32((uint32_t)((int32_t)s[c] + b[c]) << l[c]);                  \
+            const int64_t ab = (int64_t)xs * m[c] + (INT64_C(1) << 30);                        \
+            const int32_t dh = s32((uint32_t)((uint64_t)ab >> 31));                            \
+            int32_t v = asr32(dh, r[c]) + ((dh & mk[c]) > hf[c] + (dh < 0)) + zp;              \
+            v = v < lo ? lo : v;                                                               \
+            v = v > hi ? hi : v;                                                               \
+            o[c] = (T)v;                                                                       \
+        }                                                                                      \
+    }
+
+AM_XNN_ROW(row_u8, uint8_t)
+AM_XNN_ROW(row_i8, int8_t)
+
+/* x86: an AVX2 copy picked at run time (a function pointer, not an ifunc:
+ * ifunc resolvers run before the sanitizers' runtimes start) */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define AM_XNN_AVX2 __attribute__((target("avx2")))
+AM_XNN_AVX2 AM_XNN_ROW(row_u8_avx2, uint8_t)
+AM_XNN_AVX2 AM_XNN_ROW(row_i8_avx2, int8_t)
+static int use_avx2(void) { return __builtin_cpu_supports("avx2"); }
+#else
+#define row_u8_avx2 row_u8
+#define row_i8_avx2 row_i8
+static int use_avx2(void) { return 0; }
+#endif
+
+typedef struct job {
+    const am_xnn_requant *rq;
+    const float *sums;
+    uint8_t *out;
+    int avx2;
+} job;
+
+static void pixels_of(void *arg, size_t first, size_t count)
+{
+    const job *j = arg;
+    const am_xnn_requant *q = j->rq;
+    const size_t oc = (size_t)q->oc;
+    for (size_t p = first; p < first + count; p++) {
+        const float *s = j->sums + p * oc;
+        uint8_t *o = j->out + p * oc;
+        if (q->type == AM_U8)
+            (j->avx2 ? row_u8_avx2 : row_u8)(q, s, o);
+        else
+            (j->avx2 ? row_i8_avx2 : row_i8)(q, s, (int8_t *)o);
+    }
+}
+
+void am_xnn_requant_run(const am_xnn_requant *rq, const float *sums, size_t pixels, void *out,
+                        pthreadpool_t tp)
+{
+    job j = {rq, sums, out, use_avx2()};
+    const size_t tile = (size_t)rq->oc >= TILE_VALUES ? 1 : TILE_VALUES / (size_t)rq->oc;
+    pthreadpool_parallelize_1d_tile_1d(tp, pixels_of, &j, pixels, tile, 0);
+}
+
+#endif
