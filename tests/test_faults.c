@@ -151,12 +151,12 @@ static int same_top5(const void *a, const void *b)
     return 1;
 }
 
-static const char *model_backend = "auto";
+static const char *model_backend = "auto", *model_name;
 
 static amsel_status model_path(amsel_ctx *ctx, void *answer)
 {
     char path[1200];
-    snprintf(path, sizeof path, "%s/%s.tflite", models, M0);
+    snprintf(path, sizeof path, "%s/%s.tflite", models, model_name);
     amsel_model *m = NULL;
     amsel_image *img = NULL;
     amsel_status st = amsel_ctx_set_backend(ctx, model_backend);
@@ -474,11 +474,15 @@ int main(void)
     if (data) {
         snprintf(models, sizeof models, "%s/models/imagenet", data);
         snprintf(photo, sizeof photo, "%s/images/owl.jpg", data);
+        model_name = M0;
         sweep("model + photo", model_path, same_top5, sizeof(top5), quick ? 7 : 1);
-        if (amsel_backend_available("xnnpack")) { /* its scratch, weights, constants */
+        if (amsel_backend_available("xnnpack")) { /* its scratch, weights, constants, ADD */
             model_backend = "xnnpack";
-            sweep("model + photo (xnnpack)", model_path, same_top5, sizeof(top5), quick ? 7 : 1);
+            model_name = "mobilenet_v2_1.0_224_quant";
+            sweep("model + photo (xnnpack, v2)", model_path, same_top5, sizeof(top5),
+                  quick ? 13 : 1);
             model_backend = "auto";
+            model_name = M0;
         }
 
         am_policy casc, hyb;

@@ -6,10 +6,11 @@
  *     per channel and per tensor; odd channel counts, strides, SAME/VALID
  *     padding, dilation, depth multipliers, zero points, clamps, biases
  *     near int32's limits); problems whose sums could pass 2^24 (fp32's
- *     exact integers) must be declined;
+ *     exact integers) must be declined; ADD and MUL (uint8, int8, the
+ *     same shape or one input per channel; other layouts declined);
  *  2. per model: the eight shared models loaded with "ref" and with
  *     "xnnpack" (1 and 2 threads) give the same output bytes on random
- *     inputs and on a validation image.
+ *     inputs and on a validation image (AMSEL_TEST_QUICK: three of them).
  * Skips (77) when the xnnpack backend is not built or cannot start. */
 #include "amsel/amsel.h"
 #include "backend/xnnpack/xnn_ops.h"
@@ -199,22 +200,102 @@ static void edge_cases(amsel_ctx *ctx, tally *t)
     }
 }
 
+/* log-uniform in [lo, hi) */
+static float rnd_log(float lo, float hi)
+{
+    const double u = (double)(rnd() % 1000000u) / 1e6;
+    return (float)(lo * pow((double)hi / lo, u));
+}
+
+/* ADD or MUL on random shapes: both inputs of the output's shape, or one
+ * of them [n][1][1][c]; random scales, zero points and clamps, uint8 and
+ * int8; against am_ref_add / am_ref_mul on 1..NTHREADS threads. Other
+ * layouts must be declined. */
+static void eltwise_case(amsel_ctx *ctx, int mul, int iter, tally *t)
+{
+    const am_qtype type = rnd() % 2 ? AM_I8 : AM_U8;
+    const int lo = type == AM_U8 ? 0 : -128, hi = lo + 255;
+    const am_shape out = {rnd_in(1, 2), rnd_in(1, 9), rnd_in(1, 9), rnd_in(1, 130)};
+    am_shape a = out, b = out;
+    const int layout = rnd() % 4; /* 0, 1: same; 2: b per channel; 3: a per channel */
+    if (layout == 2)
+        b.h = b.w = 1;
+    if (layout == 3)
+        a.h = a.w = 1;
+    const int odd = rnd() % 10 == 0; /* a layout it must decline: one value per image */
+    if (odd)
+        b.h = b.w = b.c = 1;
+    const float s1 = rnd_log(0.001f, 0.1f), s2 = rnd_log(0.001f, 0.1f);
+    const int32_t z1 = rnd_in(lo, hi), z2 = rnd_in(lo, hi), zo = rnd_in(lo, hi);
+    float so = rnd_log(0.002f, 0.2f);
+    if (mul) /* the product's scale near the output's, as in the models */
+        so = s1 * s2 * 255.0f / rnd_log(1.0f, 64.0f);
+    int32_t amin = rnd() % 2 ? lo : rnd_in(lo, zo), amax = rnd() % 2 ? hi : rnd_in(zo, hi);
+    const size_t na = (size_t)a.n * a.h * a.w * a.c, nb = (size_t)b.n * b.h * b.w * b.c;
+    const size_t no = (size_t)out.n * out.h * out.w * out.c;
+    uint8_t *x = malloc(na), *y = malloc(nb), *ref = malloc(no + GUARD), *o = malloc(no + GUARD);
+    rnd_fill(x, na);
+    rnd_fill(y, nb);
+    memset(ref, POISON, no + GUARD);
+    am_add_params pa;
+    am_mul_params pm = {type, -z1, -z2, zo, 0, 0, amin, amax};
+    if (mul) {
+        am_quantize_multiplier((double)s1 * s2 / so, &pm.out_mult, &pm.out_shift);
+        am_ref_mul(&pm, a, x, b, y, out, ref);
+    } else {
+        am_add_params_init(&pa, type, s1, z1, s2, z2, so, zo, amin, amax);
+        am_ref_add(&pa, a, x, b, y, out, ref);
+    }
+    t->cases++;
+    for (int k = 1; k <= NTHREADS; k++) {
+        int nomem = 0;
+        am_xnn_eltwise *e = mul ? am_xnn_mul_create(ctx, &pm, a, b, out, k, &nomem)
+                                : am_xnn_add_create(ctx, &pa, a, b, out, k, &nomem);
+        CHECK(!nomem);
+        if (!e) {
+            if (!odd) {
+                fprintf(stderr, "%s case %d: declined\n", t->name, iter);
+                check_failures++;
+            }
+            t->declined += k == 1;
+            break;
+        }
+        CHECK(!odd);
+        memset(o, POISON, no + GUARD);
+        am_xnn_eltwise_run(e, x, y, o);
+        if (memcmp(o, ref, no + GUARD)) {
+            fprintf(stderr, "%s case %d, %d thread(s), layout %d: not the reference's bytes\n",
+                    t->name, iter, k, layout);
+            check_failures++;
+        }
+        t->values += k == 1 ? no : 0;
+        am_xnn_eltwise_destroy(ctx, e);
+    }
+    free(x), free(y), free(ref), free(o);
+}
+
 static void test_operators(amsel_ctx *ctx, int quick)
 {
     const int n = quick ? 150 : 600;
     tally tc = {"conv", 0, 0, 0}, td = {"depthwise", 0, 0, 0}, te = {"edge", 0, 0, 0};
+    tally ta = {"add", 0, 0, 0}, tm = {"mul", 0, 0, 0};
     for (int i = 0; i < n; i++)
         random_case(ctx, 0, i, &tc);
     for (int i = 0; i < n; i++)
         random_case(ctx, 1, i, &td);
     edge_cases(ctx, &te);
-    const tally *all[] = {&tc, &td, &te};
+    for (int i = 0; i < n / 2; i++) {
+        eltwise_case(ctx, 0, i, &ta);
+        eltwise_case(ctx, 1, i, &tm);
+    }
+    const tally *all[] = {&tc, &td, &te, &ta, &tm};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
-        printf("%-10s %4d cases, %d declined (sums could pass 2^24), %zu values, all exact\n",
-               all[k]->name, all[k]->cases, all[k]->declined, all[k]->values);
+        printf("%-10s %4d cases, %d declined, %zu values, all exact\n", all[k]->name,
+               all[k]->cases, all[k]->declined, all[k]->values);
         CHECK(all[k]->cases - all[k]->declined > 0);
     }
-    CHECK(tc.declined > 0); /* both sides of the bound were tried */
+    /* both sides of the bound and of the layouts were tried */
+    CHECK(tc.declined > 0 && ta.declined > 0 && tm.declined > 0);
 }
 
 enum { NX = 2 }; /* xnnpack on 1 and 2 threads */
@@ -263,7 +344,18 @@ static void compare_model(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const ch
         amsel_model_destroy(mx[f]);
 }
 
-static void test_models(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const char *data)
+/* AMSEL_TEST_QUICK (the sanitizer build, qemu): the models with every
+ * kind of node the backend takes (uint8, squeeze-excite ADD and MUL,
+ * int8 per channel), not all eight. */
+static int quick_model(const char *name)
+{
+    return !strcmp(name, "mobilenet_v1_0.25_128_quant.tflite") ||
+           !strcmp(name, "v3-small_224_1.0_uint8.tflite") ||
+           !strcmp(name, "tf2_mobilenet_v2_1.0_224_ptq.tflite");
+}
+
+static void test_models(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const char *data,
+                        int quick)
 {
     char path[1024];
     const char *val = "datasets/ilsvrc2012-val-227/images/ILSVRC2012_val_00000347.JPEG";
@@ -273,6 +365,8 @@ static void test_models(amsel_ctx *ref_ctx, amsel_ctx *const *x_ctxs, const char
     if (!img)
         return;
     for (size_t k = 0; k < (size_t)PARITY_NMODELS; k++) {
+        if (quick && !quick_model(parity_models[k]))
+            continue;
         snprintf(path, sizeof path, "%s/models/imagenet/%s", data, parity_models[k]);
         compare_model(ref_ctx, x_ctxs, path, parity_models[k], img);
     }
@@ -291,10 +385,11 @@ int main(void)
     CHECK(amsel_ctx_set_backend(ref_ctx, "ref") == AMSEL_OK);
     if (!parity_contexts("xnnpack", x_ctxs, NX))
         return 1;
-    test_operators(x_ctxs[0], getenv("AMSEL_TEST_QUICK") != NULL);
+    const int quick = getenv("AMSEL_TEST_QUICK") != NULL;
+    test_operators(x_ctxs[0], quick);
     const char *data = check_data_dir();
     if (data)
-        test_models(ref_ctx, x_ctxs, data);
+        test_models(ref_ctx, x_ctxs, data, quick);
     else
         printf("AMSEL_DATA not set: model parity skipped\n");
     amsel_ctx_destroy(ref_ctx);

@@ -38,6 +38,64 @@ struct am_xnn_op {
     am_xnn_requant rq;
 };
 
+/* TFLite's MultiplyByQuantizedMultiplier with one multiplier's constants
+ * worked out once, in closed form for the compiler's vectorizer (no
+ * branches, 32-bit lanes but for the product):
+ * SaturatingRoundingDoublingHighMul(x, m) = floor((x m + 2^30) / 2^31)
+ * (ties up; it saturates only for x = m = INT32_MIN, and m >= 0 here), the
+ * rounding right shift is gemmlowp's with masks. Shifts as graph_build.c
+ * allows them: left 0..30, right 0..31. */
+typedef struct am_xnn_qmul {
+    int32_t mult, left, right, mask, half;
+} am_xnn_qmul;
+
+static inline am_xnn_qmul am_xnn_qmul_make(int32_t mult, int shift)
+{
+    am_xnn_qmul q;
+    q.mult = mult;
+    q.left = shift > 0 ? shift : 0;
+    q.right = shift > 0 ? 0 : -shift;
+    q.mask = (int32_t)((INT64_C(1) << q.right) - 1);
+    q.half = q.mask >> 1;
+    return q;
+}
+
+/* uint32 -> int32 modulo 2^32, branch-free and well-defined C */
+static inline int32_t am_xnn_s32(uint32_t u)
+{
+    return (int32_t)(u & 0x7fffffffu) + (-(int32_t)(u >> 31) & INT32_MIN);
+}
+
+/* floor(x / 2^e) on the complement for negative x (well-defined C) */
+static inline int32_t am_xnn_asr32(int32_t x, int32_t e)
+{
+    const int32_t neg = -(int32_t)(x < 0);
+    return neg ^ ((neg ^ x) >> e);
+}
+
+/* The constants as separate values, so that per-channel arrays vectorize.
+ * TFLite wraps x << left in int32; the high multiply's low 32 bits are
+ * the same for a logical shift (AVX2 has no 64-bit arithmetic one). */
+static inline int32_t am_xnn_qmul_apply(int32_t x, int32_t mult, int32_t left, int32_t right,
+                                        int32_t mask, int32_t half)
+{
+    const int32_t xs = am_xnn_s32((uint32_t)x << left);
+    const int64_t ab = (int64_t)xs * mult + (INT64_C(1) << 30);
+    const int32_t dh = am_xnn_s32((uint32_t)((uint64_t)ab >> 31));
+    return am_xnn_asr32(dh, right) + ((dh & mask) > half + (dh < 0));
+}
+
+/* x86: AVX2 copies of the vectorized loops are picked at run time (a
+ * test, not an ifunc: ifunc resolvers run before the sanitizers'
+ * runtimes start). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define AM_XNN_AVX2 __attribute__((target("avx2")))
+static inline int am_xnn_avx2(void) { return __builtin_cpu_supports("avx2"); }
+#else
+#define AM_XNN_AVX2
+static inline int am_xnn_avx2(void) { return 0; }
+#endif
+
 /* A pthreadpool of nthreads threads shared by the operators of ctx with
  * that count (reference counted; NULL handle for 1 thread). */
 am_xnn_tpool *am_xnn_tpool_get(amsel_ctx *ctx, int nthreads, int *nomem);

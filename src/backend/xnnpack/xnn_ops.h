@@ -63,4 +63,16 @@ int am_xnn_run(am_xnn_op *op, const void *in, void *out);
 
 void am_xnn_destroy(amsel_ctx *ctx, am_xnn_op *op); /* NULL is harmless */
 
+/* ADD and MUL of two activations, exact, in amsel's own loops
+ * (xnn_eltwise.c: XNNPACK's round their own way): a, b and out of one
+ * shape, or one input [n][1][1][c] broadcast over H and W; NULL for
+ * other shapes (*nomem 0) or when memory runs out (*nomem 1). */
+typedef struct am_xnn_eltwise am_xnn_eltwise;
+am_xnn_eltwise *am_xnn_add_create(amsel_ctx *ctx, const am_add_params *p, am_shape a,
+                                  am_shape b, am_shape out, int threads, int *nomem);
+am_xnn_eltwise *am_xnn_mul_create(amsel_ctx *ctx, const am_mul_params *p, am_shape a,
+                                  am_shape b, am_shape out, int threads, int *nomem);
+void am_xnn_eltwise_run(const am_xnn_eltwise *e, const void *a, const void *b, void *out);
+void am_xnn_eltwise_destroy(amsel_ctx *ctx, am_xnn_eltwise *e); /* NULL is harmless */
+
 #endif

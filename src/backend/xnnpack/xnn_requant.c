@@ -5,11 +5,8 @@
  * whatever the split.
  *
  * The loop is written for the compiler's vectorizer (per-channel
- * constants in arrays, no branches): NEON on Arm, SSE2 or AVX2 (chosen
- * at run time) on x86. TFLite's SaturatingRoundingDoublingHighMul(x, m)
- * in closed form is floor((x m + 2^30) / 2^31) (ties up; it saturates
- * only for m = INT32_MIN, and m >= 0 here); RoundingDivideByPOT is
- * gemmlowp's, with masks. */
+ * constants in arrays, no branches, am_xnn_qmul_apply): NEON on Arm, SSE2
+ * or AVX2 (chosen at run time) on x86. */
 #if defined(AMSEL_HAVE_XNNPACK)
 #include "backend/xnnpack/xnn_internal.h"
 
@@ -28,33 +25,17 @@ int am_xnn_requant_make(amsel_ctx *ctx, const am_conv_params *p, const int32_t *
         return 0;
     int32_t *b = q->c, *m = b + oc, *l = m + oc, *r = l + oc, *mk = r + oc, *hf = mk + oc;
     for (int c = 0; c < oc; c++) {
-        const int shift = p->out_shift[c];
+        const am_xnn_qmul k = am_xnn_qmul_make(p->out_mult[c], p->out_shift[c]);
         b[c] = bias ? bias[c] : 0;
-        m[c] = p->out_mult[c];
-        l[c] = shift > 0 ? shift : 0;
-        r[c] = shift > 0 ? 0 : -shift;
-        mk[c] = (int32_t)((INT64_C(1) << r[c]) - 1);
-        hf[c] = mk[c] >> 1;
+        m[c] = k.mult;
+        l[c] = k.left;
+        r[c] = k.right;
+        mk[c] = k.mask;
+        hf[c] = k.half;
     }
     return 1;
 }
 
-/* uint32 -> int32 modulo 2^32, branch-free and well-defined C */
-static inline int32_t s32(uint32_t u)
-{
-    return (int32_t)(u & 0x7fffffffu) + (-(int32_t)(u >> 31) & INT32_MIN);
-}
-
-/* floor(x / 2^e) on the complement for negative x, as ref_internal.h's
- * am_asr32 */
-static inline int32_t asr32(int32_t x, int32_t e)
-{
-    const int32_t neg = -(int32_t)(x < 0);
-    return neg ^ ((neg ^ x) >> e);
-}
-
-/* The high multiply's low 32 bits are the same for a logical shift, so
- * no 64-bit arithmetic shift is needed (AVX2 has none). */
 #define AM_XNN_ROW(name, T)                                                                    \
     static void name(const am_xnn_requant *q, const float *s, T *o)                           \
     {                                                                                          \
@@ -62,11 +43,9 @@ static inline int32_t asr32(int32_t x, int32_t e)
         const int32_t *b = q->c, *m = b + n, *l = m + n, *r = l + n, *mk = r + n, *hf = mk + n; \
         const int32_t zp = q->zp, lo = q->lo, hi = q->hi;                                      \
         for (size_t c = 0; c < n; c++) {                                                       \
-            /* |sum| <= 2^24, |bias| <= INT32_MAX - 2^24 (create); TFLite wraps x << l */      \
-            const int32_t xs = s32((uint32_t)((int32_t)s[c] + b[c]) << l[c]);                  \
-            const int64_t ab = (int64_t)xs * m[c] + (INT64_C(1) << 30);                        \
-            const int32_t dh = s32((uint32_t)((uint64_t)ab >> 31));                            \
-            int32_t v = asr32(dh, r[c]) + ((dh & mk[c]) > hf[c] + (dh < 0)) + zp;              \
+            /* |sum| <= 2^24, |bias| <= INT32_MAX - 2^24 (create) */                           \
+            const int32_t x = (int32_t)s[c] + b[c];                                            \
+            int32_t v = am_xnn_qmul_apply(x, m[c], l[c], r[c], mk[c], hf[c]) + zp;              \
             v = v < lo ? lo : v;                                                               \
             v = v > hi ? hi : v;                                                               \
             o[c] = (T)v;                                                                       \
@@ -75,18 +54,12 @@ static inline int32_t asr32(int32_t x, int32_t e)
 
 AM_XNN_ROW(row_u8, uint8_t)
 AM_XNN_ROW(row_i8, int8_t)
-
-/* x86: an AVX2 copy picked at run time (a function pointer, not an ifunc:
- * ifunc resolvers run before the sanitizers' runtimes start) */
 #if defined(__x86_64__) && defined(__GNUC__)
-#define AM_XNN_AVX2 __attribute__((target("avx2")))
 AM_XNN_AVX2 AM_XNN_ROW(row_u8_avx2, uint8_t)
 AM_XNN_AVX2 AM_XNN_ROW(row_i8_avx2, int8_t)
-static int use_avx2(void) { return __builtin_cpu_supports("avx2"); }
 #else
 #define row_u8_avx2 row_u8
 #define row_i8_avx2 row_i8
-static int use_avx2(void) { return 0; }
 #endif
 
 typedef struct job {
@@ -114,7 +87,7 @@ static void pixels_of(void *arg, size_t first, size_t count)
 void am_xnn_requant_run(const am_xnn_requant *rq, const float *sums, size_t pixels, void *out,
                         pthreadpool_t tp)
 {
-    job j = {rq, sums, out, use_avx2()};
+    job j = {rq, sums, out, am_xnn_avx2()};
     const size_t tile = (size_t)rq->oc >= TILE_VALUES ? 1 : TILE_VALUES / (size_t)rq->oc;
     pthreadpool_parallelize_1d_tile_1d(tp, pixels_of, &j, pixels, tile, 0);
 }

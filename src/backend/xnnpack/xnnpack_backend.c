@@ -1,9 +1,10 @@
 /* The xnnpack backend: claims CONV_2D and DEPTHWISE_CONV_2D (uint8 and
  * int8 activations) and runs them exactly (xnn_ops.h: XNNPACK sums the
  * integer products in fp32, amsel requantizes as TFLite), packed at load,
- * on a pthreadpool of the context's thread count. Everything else stays
- * on the reference backend: XNNPACK's 8-bit ADD, MUL and pooling round
- * their own way, and the rest are tables or a few microseconds.
+ * and ADD and MUL of two activations in amsel's own vectorized loops
+ * (XNNPACK's 8-bit ones round their own way), on a pthreadpool of the
+ * context's thread count. The rest stays on the reference backend: tables,
+ * pooling, RESHAPE, SOFTMAX.
  *
  * It claims when the context asks for it (--backend xnnpack) and, for
  * auto, where the fast backend cannot run (CPUs without AVX-512 VNNI,
@@ -24,6 +25,12 @@ static void run(const am_node *n, void *const *t)
     am_xnn_run((am_xnn_op *)n->backend_state, t[n->in[0]], t[n->out]);
 }
 
+static void run_eltwise(const am_node *n, void *const *t)
+{
+    am_xnn_eltwise_run((const am_xnn_eltwise *)n->backend_state, t[n->in[0]], t[n->in[1]],
+                       t[n->out]);
+}
+
 static int wanted(const amsel_ctx *ctx)
 {
     return ctx->backend == AM_BACKEND_XNNPACK ||
@@ -33,6 +40,12 @@ static int wanted(const amsel_ctx *ctx)
 static int is_conv(const am_node *n)
 {
     return n->opcode == TFL_CONV_2D || n->opcode == TFL_DEPTHWISE_CONV_2D;
+}
+
+static int is_eltwise(const am_node *n)
+{
+    /* with a one-element constant the node is a table (n->lut, one input) */
+    return (n->opcode == TFL_ADD || n->opcode == TFL_MUL) && n->ninputs == 2 && !n->lut;
 }
 
 static size_t elems(am_shape s) { return (size_t)s.n * s.h * s.w * s.c; }
@@ -63,11 +76,30 @@ static void finish(amsel_ctx *ctx, am_graph *g)
     g->xnn_scratch = NULL;
 }
 
+static int claim_eltwise(amsel_ctx *ctx, const am_graph *g, am_node *n)
+{
+    int nomem = 0;
+    const am_shape a = n->in_shape[0], b = n->in_shape[1];
+    am_xnn_eltwise *e =
+        n->opcode == TFL_ADD
+            ? am_xnn_add_create(ctx, &n->p.add, a, b, n->out_shape, g->max_parts, &nomem)
+            : am_xnn_mul_create(ctx, &n->p.mul, a, b, n->out_shape, g->max_parts, &nomem);
+    if (!e)
+        return nomem ? -1 : 0;
+    n->backend_state = e;
+    n->run = run_eltwise;
+    return 1;
+}
+
 static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 {
+    if (!wanted(ctx) || !am_xnn_init())
+        return 0;
+    if (is_eltwise(n))
+        return claim_eltwise(ctx, g, n);
     /* XNNPACK reads up to 16 bytes past an input: fine in the arena
      * (graph_plan.c leaves room), not at the end of the mapped file */
-    if (!wanted(ctx) || !g->xnn_scratch || !is_conv(n) || g->tensors[n->in[0]].is_const)
+    if (!g->xnn_scratch || !is_conv(n) || g->tensors[n->in[0]].is_const)
         return 0;
     int nomem = 0;
     am_xnn_op *op = am_xnn_conv_create(ctx, n->opcode == TFL_DEPTHWISE_CONV_2D, &n->p.conv,
@@ -89,7 +121,10 @@ static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 
 static void release(amsel_ctx *ctx, am_node *n)
 {
-    am_xnn_destroy(ctx, (am_xnn_op *)n->backend_state);
+    if (is_conv(n))
+        am_xnn_destroy(ctx, (am_xnn_op *)n->backend_state);
+    else
+        am_xnn_eltwise_destroy(ctx, (am_xnn_eltwise *)n->backend_state);
     n->backend_state = NULL;
 }
 
@@ -143,5 +178,28 @@ int am_xnn_run(am_xnn_op *op, const void *in, void *out)
 }
 
 void am_xnn_destroy(amsel_ctx *ctx, am_xnn_op *op) { (void)ctx, (void)op; }
+
+am_xnn_eltwise *am_xnn_add_create(amsel_ctx *ctx, const am_add_params *p, am_shape a,
+                                  am_shape b, am_shape out, int threads, int *nomem)
+{
+    (void)ctx, (void)p, (void)a, (void)b, (void)out, (void)threads;
+    *nomem = 0;
+    return NULL;
+}
+
+am_xnn_eltwise *am_xnn_mul_create(amsel_ctx *ctx, const am_mul_params *p, am_shape a,
+                                  am_shape b, am_shape out, int threads, int *nomem)
+{
+    (void)ctx, (void)p, (void)a, (void)b, (void)out, (void)threads;
+    *nomem = 0;
+    return NULL;
+}
+
+void am_xnn_eltwise_run(const am_xnn_eltwise *e, const void *a, const void *b, void *out)
+{
+    (void)e, (void)a, (void)b, (void)out;
+}
+
+void am_xnn_eltwise_destroy(amsel_ctx *ctx, am_xnn_eltwise *e) { (void)ctx, (void)e; }
 
 #endif
