@@ -62,7 +62,8 @@ static inline int conv_case_geometry(int dm, am_conv_params *p, am_shape *in,
 /* Types and zero points for the exact backends: mostly the models' pairs
  * (uint8 with uint8 weights, int8 with symmetric int8 weights), also int8
  * activations with uint8 weights or a weight zero point, and clamps
- * inside the type's range. */
+ * inside the type's range (a third of them starting at the zero point or
+ * above, as RELU's). */
 static inline void conv_case_quant(am_conv_params *p)
 {
     p->type = rnd() % 2 ? AM_I8 : AM_U8;
@@ -76,6 +77,8 @@ static inline void conv_case_quant(am_conv_params *p)
     const int qmin = p->type == AM_U8 ? 0 : -128, qmax = p->type == AM_U8 ? 255 : 127;
     p->act_min = rnd() % 2 ? qmin : rnd_in(qmin, p->out_zp);
     p->act_max = rnd() % 2 ? qmax : rnd_in(p->out_zp, qmax);
+    if (rnd() % 3 == 0) /* RELU/RELU6: the clamp starts at the zero point or above */
+        p->act_min = rnd() % 2 ? p->out_zp : rnd_in(p->out_zp, p->act_max);
 }
 
 /* Multipliers and shifts of n output channels (per channel for int8

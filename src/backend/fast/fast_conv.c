@@ -301,6 +301,10 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
             for (; pix + MR <= p1; pix += MR)                                                \
                 gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, s->simple, 1, \
                          out);                                                               \
+        else if (s->simple == RQ_FLOORED)                                                    \
+            for (; pix + MR <= p1; pix += MR)                                                \
+                gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, RQ_FLOORED, 0, \
+                         out);                                                               \
         else if (s->simple)                                                                  \
             for (; pix + MR <= p1; pix += MR)                                                \
                 gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, 1, 0, out); \
@@ -356,6 +360,8 @@ static int implicit_block(const am_fast_conv *s, const uint8_t *in, size_t pix,
         const size_t rowstride = (size_t)s->p.dil_h * s->in.w * s->in.c;                    \
         if (s->rs_inline && NB <= 2)                                                         \
             gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, s->simple, 1, out); \
+        else if (s->simple == RQ_FLOORED)                                                    \
+            gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, RQ_FLOORED, 0, out); \
         else if (s->simple)                                                                  \
             gemm_4x4(s, base, pstep, rowstride, s->kh, pix, cb, NB, s->flip, 1, 0, out);    \
         else                                                                                 \

@@ -68,6 +68,11 @@ static int rq64_build(amsel_ctx *ctx, am_fast_conv *s, int n, const int32_t *rig
     for (int i = 0; i < n; i++)
         if (right[i] == 0 || right[i] > 22)
             s->simple = 0;
+    /* a negative product's result is <= zp with or without the [P < 0]
+     * correction: where the clamp starts at zp or above (RELU, RELU6) both
+     * become act_min, so the correction is left out (rqc_apply) */
+    if (s->simple && s->p.act_min >= zp)
+        s->simple = RQ_FLOORED;
     for (int i = 0; i < n; i++) {
         const int e = right[i] < 0 ? 1 : right[i];
         int64_t k = (INT64_C(1) << 30) + (e > 0 ? INT64_C(1) << (30 + e) : 0);

@@ -255,6 +255,10 @@ DW_RUN(dw_9_u8, 9, 0, 1)
 DW_RUN(dw_9_i8, 9, 1, 1)
 DW_RUN(dw_25_u8, 25, 0, 1)
 DW_RUN(dw_25_i8, 25, 1, 1)
+DW_RUN(dw_9_u8_f, 9, 0, RQ_FLOORED)
+DW_RUN(dw_9_i8_f, 9, 1, RQ_FLOORED)
+DW_RUN(dw_25_u8_f, 25, 0, RQ_FLOORED)
+DW_RUN(dw_25_i8_f, 25, 1, RQ_FLOORED)
 
 /* ---- Pair rows: 3x3 and 5x5 without dilation -------------------------
  * Each input row is widened once into a pair row: for padded column j
@@ -419,6 +423,10 @@ PAIR_RUN(pair3_u8_g, 3, 3, 0, 0)
 PAIR_RUN(pair3_i8_g, 3, 3, 1, 0)
 PAIR_RUN(pair5_u8_g, 5, 5, 0, 0)
 PAIR_RUN(pair5_i8_g, 5, 5, 1, 0)
+PAIR_RUN(pair3_u8_f, 3, 3, 0, RQ_FLOORED)
+PAIR_RUN(pair3_i8_f, 3, 3, 1, RQ_FLOORED)
+PAIR_RUN(pair5_u8_f, 5, 5, 0, RQ_FLOORED)
+PAIR_RUN(pair5_i8_f, 5, 5, 1, RQ_FLOORED)
 
 static int rq_simple(const am_fast_conv *s) { return s->simple; }
 
@@ -429,17 +437,21 @@ void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int 
     if (s->pair_rows) {
         typedef void (*pair_fn)(const am_fast_conv *, const uint8_t *, uint8_t *, int, int,
                                 int32_t *);
-        static const pair_fn fns[2][2][2] = {{{pair3_u8_g, pair3_i8_g}, {pair3_u8, pair3_i8}},
-                                             {{pair5_u8_g, pair5_i8_g}, {pair5_u8, pair5_i8}}};
+        /* [5x5][s->simple: general, simple, floored][int8] */
+        static const pair_fn fns[2][3][2] = {
+            {{pair3_u8_g, pair3_i8_g}, {pair3_u8, pair3_i8}, {pair3_u8_f, pair3_i8_f}},
+            {{pair5_u8_g, pair5_i8_g}, {pair5_u8, pair5_i8}, {pair5_u8_f, pair5_i8_f}}};
         int32_t *ring = s->ring + (size_t)thread * (s->ring_stride / 4);
-        fns[s->kh == 5][rq_simple(s) != 0][sgn](s, in, out, r0, r1, ring);
+        fns[s->kh == 5][rq_simple(s)][sgn](s, in, out, r0, r1, ring);
         return;
     }
     uint8_t *pb = s->padbuf ? s->padbuf + (size_t)thread * s->pad_stride : NULL;
+    const int fl = rq_simple(s) == RQ_FLOORED;
     if (taps == 9 && rq_simple(s))
-        (sgn ? dw_9_i8 : dw_9_u8)(s, in, out, r0, r1, pb);
+        (sgn ? (fl ? dw_9_i8_f : dw_9_i8) : (fl ? dw_9_u8_f : dw_9_u8))(s, in, out, r0, r1, pb);
     else if (taps == 25 && rq_simple(s))
-        (sgn ? dw_25_i8 : dw_25_u8)(s, in, out, r0, r1, pb);
+        (sgn ? (fl ? dw_25_i8_f : dw_25_i8) : (fl ? dw_25_u8_f : dw_25_u8))(s, in, out, r0, r1,
+                                                                            pb);
     else
         (sgn ? dw_any_i8 : dw_any_u8)(s, in, out, r0, r1, pb);
 }

@@ -165,6 +165,10 @@ AM_INL __m512i requant(__m512i x, const rqv *q, __m512i zp, __m512i lo, __m512i 
  * halves (by e - 1). The general path adds the left shift, a shift into
  * the upper halves and the zero point. rqc holds the constants of 16
  * lanes (loaded into registers once: a byte store may alias s). */
+/* s->simple: 0 the general requantization, 1 simple (rq64_build), or
+ * RQ_FLOORED: simple, and the clamp starts at or above the zero point. */
+enum { RQ_FLOORED = 2 };
+
 typedef struct rqc {
     __m512i m, mo, left, ke, ko, ce, co, se, so, zp;
 } rqc;
@@ -187,7 +191,10 @@ AM_INL rqc rqc_load(const am_fast_conv *s, const int32_t *mult, const int32_t *m
     return q;
 }
 
-/* simple: s->simple, as a compile-time constant where it matters. */
+/* simple: s->simple, as a compile-time constant where it matters. With 2
+ * (RQ_FLOORED) the correction of negative products is left out: their
+ * results, with or without it, are at most the zero point, which the
+ * layer's clamp (or the saturating pack) turns into act_min. */
 AM_INL __m512i rqc_apply(const rqc *q, __m512i x, int simple)
 {
     if (!simple)
@@ -195,8 +202,10 @@ AM_INL __m512i rqc_apply(const rqc *q, __m512i x, int simple)
     const __m512i pe = _mm512_mul_epi32(x, q->m);
     const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), q->mo);
     __m512i te = _mm512_add_epi64(pe, q->ke), to = _mm512_add_epi64(po, q->ko);
-    te = _mm512_mask_sub_epi64(te, _mm512_movepi64_mask(pe), te, q->ce);
-    to = _mm512_mask_sub_epi64(to, _mm512_movepi64_mask(po), to, q->co);
+    if (simple != RQ_FLOORED) {
+        te = _mm512_mask_sub_epi64(te, _mm512_movepi64_mask(pe), te, q->ce);
+        to = _mm512_mask_sub_epi64(to, _mm512_movepi64_mask(po), to, q->co);
+    }
     te = _mm512_srav_epi64(te, q->se);
     to = _mm512_srav_epi64(to, q->so);
     if (!simple)
@@ -211,7 +220,9 @@ AM_INL __m512i rq64_apply(const am_fast_conv *s, const int32_t *mult, const int3
                           const int32_t *left, int lane, __m512i x)
 {
     const rqc q = rqc_load(s, mult, modd, left, lane);
-    return s->simple ? rqc_apply(&q, x, 1) : rqc_apply(&q, x, 0);
+    return s->simple == RQ_FLOORED ? rqc_apply(&q, x, RQ_FLOORED)
+           : s->simple             ? rqc_apply(&q, x, 1)
+                                   : rqc_apply(&q, x, 0);
 }
 
 /* Stores the requantized 32-bit results (zero point added) of up to 64
