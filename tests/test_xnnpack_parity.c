@@ -222,7 +222,8 @@ static void eltwise_case(amsel_ctx *ctx, int mul, int iter, tally *t)
         b.h = b.w = 1;
     if (layout == 3)
         a.h = a.w = 1;
-    const int odd = rnd() % 10 == 0; /* a layout it must decline: one value per image */
+    /* a layout it must decline: one value per image for several channels */
+    const int odd = rnd() % 10 == 0 && out.c > 1;
     if (odd)
         b.h = b.w = b.c = 1;
     const float s1 = rnd_log(0.001f, 0.1f), s2 = rnd_log(0.001f, 0.1f);
