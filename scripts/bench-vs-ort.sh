@@ -3,8 +3,8 @@
 # eight shared models, in one run (the machine is shared and noisy: only
 # ratios measured side by side mean anything). For each model, ROUNDS
 # rounds of: amsel 1 thread, ORT 1 thread (../shared/peer/run.sh), amsel
-# 2 threads; the best median of the rounds per column. Then the reference
-# backend once (it is 15-30x slower: few runs). Prints a Markdown table.
+# 2 threads, the reference backend (15-30x slower: 5 runs); the best
+# median of the rounds per column. Prints a Markdown table.
 #
 #   bash scripts/bench-vs-ort.sh                 # build/amsel, 3 rounds
 #   AMSEL=build-x/amsel ROUNDS=5 bash scripts/bench-vs-ort.sh
@@ -35,12 +35,9 @@ for r in $(seq "$ROUNDS"); do
         bench "$m" 1 100 | awk -F'\t' '{print $6, $9}' >> "$T/$m.a1"
         sh "$PEER" "$M/$m.tflite" 2>/dev/null | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p' >> "$T/$m.ort"
         bench "$m" 2 100 | awk -F'\t' '{print $6}' >> "$T/$m.a2"
+        "$A" bench --data "$DATA" --backend ref --model "$M/$m.tflite" --threads 1 --runs 5 \
+            2>/dev/null | grep -v '^#' | tail -1 | awk -F'\t' '{print $6}' >> "$T/$m.ref"
     done
-done
-for m in $models; do
-    echo "reference: $m" >&2
-    "$A" bench --data "$DATA" --backend ref --model "$M/$m.tflite" --threads 1 --runs 3 2>/dev/null |
-        grep -v '^#' | tail -1 | awk -F'\t' '{print $6}' > "$T/$m.ref"
 done
 best() { sort -g "$1" | head -1 | awk '{print $1}'; }
 echo "dense ceiling (fast kernels, 1 thread): $(cat "$T/ceiling") GMAC/s; best median of $ROUNDS rounds"
@@ -52,7 +49,7 @@ for m in $models; do
     g=$(sort -g "$T/$m.a1" | head -1 | awk '{print $2}')
     o=$(best "$T/$m.ort")
     a2=$(best "$T/$m.a2")
-    rf=$(cat "$T/$m.ref")
+    rf=$(best "$T/$m.ref")
     c=$(cat "$T/ceiling")
     awk -v m="$m" -v a1="$a1" -v o="$o" -v a2="$a2" -v rf="$rf" -v g="$g" -v c="$c" 'BEGIN {
         printf "| %s | %.3f | %.3f | %.2fx | %.3f | %.2fx | %.2f | %.1fx | %.0f (%.2f) |\n",

@@ -17,7 +17,7 @@ struct am_xnn_eltwise {
     int swap;     /* the first input is the broadcast one: read them swapped */
     int bcast;    /* the second input (after swap) is [n][1][1][c] */
     int32_t off1, off2, zp, lo, hi;
-    am_xnn_qmul q1, q2, qo; /* ADD: both inputs' and the output's; MUL: qo */
+    am_rq q1, q2, qo; /* ADD: both inputs' and the output's; MUL: qo */
     am_xnn_tpool *tpool;
 };
 
@@ -65,14 +65,14 @@ am_xnn_eltwise *am_xnn_add_create(amsel_ctx *ctx, const am_add_params *p, am_sha
         return NULL;
     e->type = p->type;
     e->off1 = p->in1_offset, e->off2 = p->in2_offset;
-    e->q1 = am_xnn_qmul_make(p->in1_mult, p->in1_shift);
-    e->q2 = am_xnn_qmul_make(p->in2_mult, p->in2_shift);
+    e->q1 = am_rq_make(p->in1_mult, p->in1_shift);
+    e->q2 = am_rq_make(p->in2_mult, p->in2_shift);
     if (e->swap) {
         e->off1 = p->in2_offset, e->off2 = p->in1_offset;
-        const am_xnn_qmul t = e->q1;
+        const am_rq t = e->q1;
         e->q1 = e->q2, e->q2 = t;
     }
-    e->qo = am_xnn_qmul_make(p->out_mult, p->out_shift);
+    e->qo = am_rq_make(p->out_mult, p->out_shift);
     e->zp = p->out_offset, e->lo = p->act_min, e->hi = p->act_max;
     return e;
 }
@@ -87,7 +87,7 @@ am_xnn_eltwise *am_xnn_mul_create(amsel_ctx *ctx, const am_mul_params *p, am_sha
     e->type = p->type;
     e->off1 = e->swap ? p->in2_offset : p->in1_offset;
     e->off2 = e->swap ? p->in1_offset : p->in2_offset;
-    e->qo = am_xnn_qmul_make(p->out_mult, p->out_shift);
+    e->qo = am_rq_make(p->out_mult, p->out_shift);
     e->zp = p->out_offset, e->lo = p->act_min, e->hi = p->act_max;
     return e;
 }
@@ -106,7 +106,7 @@ void am_xnn_eltwise_destroy(amsel_ctx *ctx, am_xnn_eltwise *e)
 #define AM_XNN_ELT_ROWS(add_name, mul_name, T)                                                 \
     static void add_name(const am_xnn_eltwise *e, const T *x, const T *y, T *o, size_t n)     \
     {                                                                                          \
-        const am_xnn_qmul q1 = e->q1, q2 = e->q2, qo = e->qo;                                 \
+        const am_rq q1 = e->q1, q2 = e->q2, qo = e->qo;                                 \
         const int32_t o1 = e->off1, o2 = e->off2, zp = e->zp, lo = e->lo, hi = e->hi;          \
         for (size_t c = 0; c < n; c++) {                                                       \
             const int32_t a = am_xnn_qmul_apply((x[c] + o1) * (1 << 20), q1.mult, q1.left,     \
@@ -121,7 +121,7 @@ void am_xnn_eltwise_destroy(amsel_ctx *ctx, am_xnn_eltwise *e)
     }                                                                                          \
     static void mul_name(const am_xnn_eltwise *e, const T *x, const T *y, T *o, size_t n)     \
     {                                                                                          \
-        const am_xnn_qmul qo = e->qo;                                                          \
+        const am_rq qo = e->qo;                                                          \
         const int32_t o1 = e->off1, o2 = e->off2, zp = e->zp, lo = e->lo, hi = e->hi;          \
         for (size_t c = 0; c < n; c++) {                                                       \
             int32_t v = am_xnn_qmul_apply((x[c] + o1) * (y[c] + o2), qo.mult, qo.left,         \

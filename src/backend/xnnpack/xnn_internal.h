@@ -3,6 +3,7 @@
 #ifndef AMSEL_BACKEND_XNNPACK_XNN_INTERNAL_H
 #define AMSEL_BACKEND_XNNPACK_XNN_INTERNAL_H
 
+#include "backend/reference/ref_internal.h"
 #include "backend/xnnpack/xnn_ops.h"
 
 #include <pthreadpool.h>
@@ -39,27 +40,12 @@ struct am_xnn_op {
 };
 
 /* TFLite's MultiplyByQuantizedMultiplier with one multiplier's constants
- * worked out once, in closed form for the compiler's vectorizer (no
- * branches, 32-bit lanes but for the product):
+ * worked out once (the reference's am_rq), in closed form for the
+ * compiler's vectorizer (no branches, 32-bit lanes but for the product):
  * SaturatingRoundingDoublingHighMul(x, m) = floor((x m + 2^30) / 2^31)
  * (ties up; it saturates only for x = m = INT32_MIN, and m >= 0 here), the
  * rounding right shift is gemmlowp's with masks. Shifts as graph_build.c
  * allows them: left 0..30, right 0..31. */
-typedef struct am_xnn_qmul {
-    int32_t mult, left, right, mask, half;
-} am_xnn_qmul;
-
-static inline am_xnn_qmul am_xnn_qmul_make(int32_t mult, int shift)
-{
-    am_xnn_qmul q;
-    q.mult = mult;
-    q.left = shift > 0 ? shift : 0;
-    q.right = shift > 0 ? 0 : -shift;
-    q.mask = (int32_t)((INT64_C(1) << q.right) - 1);
-    q.half = q.mask >> 1;
-    return q;
-}
-
 /* uint32 -> int32 modulo 2^32, branch-free and well-defined C */
 static inline int32_t am_xnn_s32(uint32_t u)
 {

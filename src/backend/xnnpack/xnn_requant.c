@@ -25,7 +25,7 @@ int am_xnn_requant_make(amsel_ctx *ctx, const am_conv_params *p, const int32_t *
         return 0;
     int32_t *b = q->c, *m = b + oc, *l = m + oc, *r = l + oc, *mk = r + oc, *hf = mk + oc;
     for (int c = 0; c < oc; c++) {
-        const am_xnn_qmul k = am_xnn_qmul_make(p->out_mult[c], p->out_shift[c]);
+        const am_rq k = am_rq_make(p->out_mult[c], p->out_shift[c]);
         b[c] = bias ? bias[c] : 0;
         m[c] = k.mult;
         l[c] = k.left;
