@@ -100,6 +100,10 @@ static inline size_t am_fast_cols_stride(const am_fast_conv *s)
     return (size_t)s->col_pixels * s->kp + 64;
 }
 
+/* s->simple: 0 the general requantization, 1 simple (rq64_build), or
+ * RQ_FLOORED: simple, and the clamp starts at or above the zero point. */
+enum { RQ_FLOORED = 2 };
+
 #if AM_FAST_X86
 
 /* ---- Requantization of 16 channels ------------------------------------- */
@@ -165,10 +169,6 @@ AM_INL __m512i requant(__m512i x, const rqv *q, __m512i zp, __m512i lo, __m512i 
  * halves (by e - 1). The general path adds the left shift, a shift into
  * the upper halves and the zero point. rqc holds the constants of 16
  * lanes (loaded into registers once: a byte store may alias s). */
-/* s->simple: 0 the general requantization, 1 simple (rq64_build), or
- * RQ_FLOORED: simple, and the clamp starts at or above the zero point. */
-enum { RQ_FLOORED = 2 };
-
 typedef struct rqc {
     __m512i m, mo, left, ke, ko, ce, co, se, so, zp;
 } rqc;
