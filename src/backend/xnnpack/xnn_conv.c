@@ -36,21 +36,22 @@ static int weight_at(const am_conv_params *p, const void *w, size_t i)
     return p->w_signed ? ((const int8_t *)w)[i] : ((const uint8_t *)w)[i];
 }
 
-/* The weights as floats w - zero point, in the same layout; NULL (and
- * *exact 0) when some output channel's sum of |products| could pass
- * 2^24: sum over its taps of |w - zw| times the largest |x - zx|. */
+/* The weights as floats w - zero point, in the same layout; NULL when
+ * some output channel's sum of |products| could pass 2^24 (sum over its
+ * taps of |w - zw| times the largest |x - zx|: *too_big 1) or when memory
+ * runs out (*too_big 0, message in ctx). */
 static float *float_weights(amsel_ctx *ctx, int depthwise, const am_conv_params *p, int taps,
-                            int oc, const void *w, int *exact)
+                            int oc, const void *w, int *too_big)
 {
     const int zx = -p->in_offset;
     const int lo = p->type == AM_U8 ? 0 : -128, hi = lo + 255;
     const double xmax = zx - lo > hi - zx ? zx - lo : hi - zx;
     const size_t n = (size_t)taps * (size_t)oc;
+    *too_big = 0;
     float *f = am_malloc(ctx, n * sizeof *f);
     if (!f)
         return NULL;
-    *exact = 1;
-    for (int c = 0; c < oc && *exact; c++) {
+    for (int c = 0; c < oc && !*too_big; c++) {
         double sum = 0.0;
         for (int t = 0; t < taps; t++) {
             /* conv: [oc][taps]; depthwise: [taps][oc] */
@@ -59,9 +60,9 @@ static float *float_weights(amsel_ctx *ctx, int depthwise, const am_conv_params 
             f[i] = (float)v;
             sum += fabs((double)v);
         }
-        *exact = sum * xmax <= EXACT_SUM;
+        *too_big = sum * xmax > EXACT_SUM;
     }
-    if (!*exact) {
+    if (*too_big) {
         am_free(ctx, f);
         return NULL;
     }
@@ -92,7 +93,7 @@ am_xnn_op *am_xnn_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_param
                               int threads, int *nomem)
 {
     *nomem = 0;
-    if (!am_xnn_init() || !takes(depthwise, p, in, out, bias)) 
+    if (!am_xnn_init() || !takes(depthwise, p, in, out, bias))
         return NULL;
     const size_t in_n = (size_t)in.n * in.h * in.w * in.c;
     const size_t out_n = (size_t)out.n * out.h * out.w * out.c;
@@ -100,7 +101,7 @@ am_xnn_op *am_xnn_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_param
         return NULL;
     const int pb = pad_after(in.h, kh, p->stride_h, p->dil_h, p->pad_top, out.h);
     const int pr = pad_after(in.w, kw, p->stride_w, p->dil_w, p->pad_left, out.w);
-    if (pb < 0 || pr < 0) 
+    if (pb < 0 || pr < 0)
         return NULL;
     uint32_t groups = 1, flags = 0;
     size_t gic = (size_t)in.c, goc = (size_t)out.c;
@@ -110,11 +111,10 @@ am_xnn_op *am_xnn_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_param
         goc = (size_t)p->depth_multiplier;
         flags = XNN_FLAG_DEPTHWISE_CONVOLUTION;
     }
-    int exact = 0;
-    float *wf = float_weights(ctx, depthwise, p, kh * kw * (int)gic, out.c, weights, &exact);
+    int too_big = 0;
+    float *wf = float_weights(ctx, depthwise, p, kh * kw * (int)gic, out.c, weights, &too_big);
     if (!wf) {
-        if (exact) /* the allocation failed */
-            *nomem = 1;
+        *nomem = !too_big;
         return NULL;
     }
     am_xnn_op *o = am_calloc(ctx, 1, sizeof *o);
