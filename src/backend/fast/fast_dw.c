@@ -446,12 +446,12 @@ void am_fast_dw_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out, int 
         return;
     }
     uint8_t *pb = s->padbuf ? s->padbuf + (size_t)thread * s->pad_stride : NULL;
-    const int fl = rq_simple(s) == RQ_FLOORED;
-    if (taps == 9 && rq_simple(s))
-        (sgn ? (fl ? dw_9_i8_f : dw_9_i8) : (fl ? dw_9_u8_f : dw_9_u8))(s, in, out, r0, r1, pb);
-    else if (taps == 25 && rq_simple(s))
-        (sgn ? (fl ? dw_25_i8_f : dw_25_i8) : (fl ? dw_25_u8_f : dw_25_u8))(s, in, out, r0, r1,
-                                                                            pb);
+    typedef void (*dw_fn)(const am_fast_conv *, const uint8_t *, uint8_t *, int, int, uint8_t *);
+    /* unrolled 3x3 and 5x5 for simple layers: [5x5][floored][int8] */
+    static const dw_fn unrolled[2][2][2] = {{{dw_9_u8, dw_9_i8}, {dw_9_u8_f, dw_9_i8_f}},
+                                            {{dw_25_u8, dw_25_i8}, {dw_25_u8_f, dw_25_i8_f}}};
+    if ((taps == 9 || taps == 25) && rq_simple(s))
+        unrolled[taps == 25][rq_simple(s) == RQ_FLOORED][sgn](s, in, out, r0, r1, pb);
     else
         (sgn ? dw_any_i8 : dw_any_u8)(s, in, out, r0, r1, pb);
 }

@@ -95,9 +95,7 @@ am_xnn_op *am_xnn_conv_create(amsel_ctx *ctx, int depthwise, const am_conv_param
     *nomem = 0;
     if (!am_xnn_init() || !takes(depthwise, p, in, out, bias))
         return NULL;
-    const size_t in_n = (size_t)in.n * in.h * in.w * in.c;
-    const size_t out_n = (size_t)out.n * out.h * out.w * out.c;
-    if (!s || in_n > s->in_floats || out_n > s->out_floats)
+    if (!s || am_shape_size(in) > s->in_floats || am_shape_size(out) > s->out_floats)
         return NULL;
     const int pb = pad_after(in.h, kh, p->stride_h, p->dil_h, p->pad_top, out.h);
     const int pr = pad_after(in.w, kw, p->stride_w, p->dil_w, p->pad_left, out.w);

@@ -8,8 +8,6 @@
 #if defined(AMSEL_HAVE_XNNPACK)
 #include "backend/xnnpack/xnn_internal.h"
 
-enum { TILE_VALUES = 4096 };
-
 struct am_xnn_eltwise {
     int mul;
     am_qtype type;
@@ -21,11 +19,6 @@ struct am_xnn_eltwise {
     am_xnn_tpool *tpool;
 };
 
-static int same(am_shape a, am_shape b)
-{
-    return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;
-}
-
 static int per_channel(am_shape b, am_shape out)
 {
     return b.n == out.n && b.h == 1 && b.w == 1 && b.c == out.c;
@@ -35,18 +28,17 @@ static am_xnn_eltwise *create(amsel_ctx *ctx, am_shape a, am_shape b, am_shape o
                               int *nomem)
 {
     *nomem = 0;
-    if (!same(a, out) || !(same(b, out) || per_channel(b, out))) {
-        if (!same(b, out) || !per_channel(a, out))
-            return NULL;
-    }
+    const int a_full = am_same_shape(a, out), b_full = am_same_shape(b, out);
+    if (!(a_full && (b_full || per_channel(b, out))) && !(b_full && per_channel(a, out)))
+        return NULL;
     am_xnn_eltwise *e = am_calloc(ctx, 1, sizeof *e);
     if (!e) {
         *nomem = 1;
         return NULL;
     }
     e->out = out;
-    e->swap = !same(a, out);
-    e->bcast = !same(e->swap ? a : b, out);
+    e->swap = !a_full;
+    e->bcast = !a_full || !b_full;
     if (threads > 1 && !(e->tpool = am_xnn_tpool_get(ctx, threads, nomem))) {
         am_free(ctx, e);
         return NULL;
@@ -181,10 +173,8 @@ void am_xnn_eltwise_run(const am_xnn_eltwise *e, const void *a, const void *b, v
     const am_shape s = e->out;
     job j = {e, e->swap ? b : a, e->swap ? a : b, out, (size_t)s.c, (size_t)s.h * s.w,
              am_xnn_avx2()};
-    const size_t pixels = (size_t)s.n * s.h * s.w;
-    const size_t tile = j.c >= TILE_VALUES ? 1 : TILE_VALUES / j.c;
-    pthreadpool_parallelize_1d_tile_1d(am_xnn_tpool_handle(e->tpool), pixels_of, &j, pixels,
-                                       tile, 0);
+    am_xnn_for_pixels(am_xnn_tpool_handle(e->tpool), pixels_of, &j, (size_t)s.n * s.h * s.w,
+                      j.c);
 }
 
 #endif

@@ -39,13 +39,6 @@ struct am_xnn_op {
     am_xnn_requant rq;
 };
 
-/* TFLite's MultiplyByQuantizedMultiplier with one multiplier's constants
- * worked out once (the reference's am_rq), in closed form for the
- * compiler's vectorizer (no branches, 32-bit lanes but for the product):
- * SaturatingRoundingDoublingHighMul(x, m) = floor((x m + 2^30) / 2^31)
- * (ties up; it saturates only for x = m = INT32_MIN, and m >= 0 here), the
- * rounding right shift is gemmlowp's with masks. Shifts as graph_build.c
- * allows them: left 0..30, right 0..31. */
 /* uint32 -> int32 modulo 2^32, branch-free and well-defined C */
 static inline int32_t am_xnn_s32(uint32_t u)
 {
@@ -59,9 +52,16 @@ static inline int32_t am_xnn_asr32(int32_t x, int32_t e)
     return neg ^ ((neg ^ x) >> e);
 }
 
-/* The constants as separate values, so that per-channel arrays vectorize.
- * TFLite wraps x << left in int32; the high multiply's low 32 bits are
- * the same for a logical shift (AVX2 has no 64-bit arithmetic one). */
+/* TFLite's MultiplyByQuantizedMultiplier with one multiplier's constants
+ * worked out once (the reference's am_rq, passed as separate values so
+ * that per-channel arrays vectorize), in closed form for the compiler's
+ * vectorizer (no branches, 32-bit lanes but for the product):
+ * SaturatingRoundingDoublingHighMul(x, m) = floor((x m + 2^30) / 2^31)
+ * (ties up; it saturates only for x = m = INT32_MIN, and m >= 0 here), the
+ * rounding right shift is gemmlowp's with masks. Shifts as graph_build.c
+ * allows them: left 0..30, right 0..31. TFLite wraps x << left in int32;
+ * the high multiply's low 32 bits are the same for a logical shift (AVX2
+ * has no 64-bit arithmetic one). */
 static inline int32_t am_xnn_qmul_apply(int32_t x, int32_t mult, int32_t left, int32_t right,
                                         int32_t mask, int32_t half)
 {
@@ -78,9 +78,18 @@ static inline int32_t am_xnn_qmul_apply(int32_t x, int32_t mult, int32_t left, i
 #define AM_XNN_AVX2 __attribute__((target("avx2")))
 static inline int am_xnn_avx2(void) { return __builtin_cpu_supports("avx2"); }
 #else
-#define AM_XNN_AVX2
 static inline int am_xnn_avx2(void) { return 0; }
 #endif
+
+/* fn(arg, first, count) over pixels pixels of per_pixel values each, on
+ * the pool's threads in tiles of about 4096 values (NULL pool: this
+ * thread). */
+static inline void am_xnn_for_pixels(pthreadpool_t tp, pthreadpool_task_1d_tile_1d_t fn,
+                                     void *arg, size_t pixels, size_t per_pixel)
+{
+    const size_t tile = per_pixel >= 4096 ? 1 : 4096 / per_pixel;
+    pthreadpool_parallelize_1d_tile_1d(tp, fn, arg, pixels, tile, 0);
+}
 
 /* A pthreadpool of nthreads threads shared by the operators of ctx with
  * that count (reference counted; NULL handle for 1 thread). */

@@ -10,8 +10,6 @@
 #if defined(AMSEL_HAVE_XNNPACK)
 #include "backend/xnnpack/xnn_internal.h"
 
-enum { TILE_VALUES = 4096 };
-
 int am_xnn_requant_make(amsel_ctx *ctx, const am_conv_params *p, const int32_t *bias, int oc,
                         am_xnn_requant *q)
 {
@@ -88,8 +86,7 @@ void am_xnn_requant_run(const am_xnn_requant *rq, const float *sums, size_t pixe
                         pthreadpool_t tp)
 {
     job j = {rq, sums, out, am_xnn_avx2()};
-    const size_t tile = (size_t)rq->oc >= TILE_VALUES ? 1 : TILE_VALUES / (size_t)rq->oc;
-    pthreadpool_parallelize_1d_tile_1d(tp, pixels_of, &j, pixels, tile, 0);
+    am_xnn_for_pixels(tp, pixels_of, &j, pixels, (size_t)rq->oc);
 }
 
 #endif

@@ -12,6 +12,7 @@
  * AMSEL_HAVE_XNNPACK (library not found at configure time) it is present
  * but declines every node. */
 #include "backend/fast/fast_kernels.h"
+#include "backend/reference/ref_internal.h"
 #include "backend/xnnpack/xnnpack_backend.h"
 #include "backend/xnnpack/xnn_ops.h"
 #include "graph/backend.h"
@@ -48,8 +49,6 @@ static int is_eltwise(const am_node *n)
     return (n->opcode == TFL_ADD || n->opcode == TFL_MUL) && n->ninputs == 2 && !n->lut;
 }
 
-static size_t elems(am_shape s) { return (size_t)s.n * s.h * s.w * s.c; }
-
 /* One float scratch for the graph's convolutions (a graph runs one node
  * at a time), as large as its largest input and output. */
 static int prepare(amsel_ctx *ctx, am_graph *g)
@@ -61,8 +60,8 @@ static int prepare(amsel_ctx *ctx, am_graph *g)
         const am_node *n = &g->nodes[i];
         if (!is_conv(n))
             continue;
-        in_n = elems(n->in_shape[0]) > in_n ? elems(n->in_shape[0]) : in_n;
-        out_n = elems(n->out_shape) > out_n ? elems(n->out_shape) : out_n;
+        in_n = am_shape_size(n->in_shape[0]) > in_n ? am_shape_size(n->in_shape[0]) : in_n;
+        out_n = am_shape_size(n->out_shape) > out_n ? am_shape_size(n->out_shape) : out_n;
     }
     if (!in_n)
         return 0;
