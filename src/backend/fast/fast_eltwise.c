@@ -168,9 +168,72 @@ AM_INL __m512i mul16(__m512i va, __m512i vb, const am_mul_params *p, const rqv *
                    _mm512_set1_epi32(p->act_max));
 }
 
+/* MUL of a tensor by a per-channel vector (squeeze-excite), when the
+ * output multiplier is rqs_ok: the tensor as a flat array, 64 elements
+ * per step, against the channel factors (s + in2_offset) tiled so that
+ * any 64 consecutive channels (mod c) are one unaligned read; the
+ * requantization with the zero point folded in and saturating packs. */
+enum { MUL_BCAST_MAX_C = 2048 }; /* channel factors on the stack */
+
+AM_INL __m512i mul16_rqs(const uint8_t *x, const int32_t *f, __mmask16 m, int sgn, __m512i off,
+                         const rqs *q)
+{
+    const __m512i v = _mm512_add_epi32(load_x16(x, m, sgn), off);
+    return rqs_apply(q, _mm512_mullo_epi32(v, _mm512_loadu_si512(f)));
+}
+
+AM_TGT static void mul_bcast_flat(const am_mul_params *p, size_t npix, int c_n, const uint8_t *x,
+                                  const uint8_t *sc, uint8_t *o)
+{
+    int32_t f[MUL_BCAST_MAX_C + 64];
+    const int sgn = p->type == AM_I8;
+    for (int i = 0; i < c_n + 64; i++) {
+        const int v = sgn ? (int8_t)sc[i % c_n] : sc[i % c_n];
+        f[i] = v + p->in2_offset;
+    }
+    const rqs q = rqs_make(p->out_mult, p->out_shift, p->out_offset);
+    const __m512i off = _mm512_set1_epi32(p->in1_offset);
+    const int32_t tmin = sgn ? -128 : 0, tmax = sgn ? 127 : 255;
+    const int clamp = p->act_min > tmin || p->act_max < tmax;
+    const size_t n = npix * (size_t)c_n;
+    const __mmask16 all = 0xFFFF;
+    size_t i = 0;
+    int ch = 0; /* channel of element i */
+    for (; i + 64 <= n; i += 64) {
+        const int32_t *fc = f + ch;
+        const __m512i r0 = mul16_rqs(x + i, fc, all, sgn, off, &q);
+        const __m512i r1 = mul16_rqs(x + i + 16, fc + 16, all, sgn, off, &q);
+        const __m512i r2 = mul16_rqs(x + i + 32, fc + 32, all, sgn, off, &q);
+        const __m512i r3 = mul16_rqs(x + i + 48, fc + 48, all, sgn, off, &q);
+        pack64_store(sgn, clamp, p->act_min, p->act_max, r0, r1, r2, r3, o + i, ~(__mmask64)0);
+        ch = (ch + 64) % c_n;
+    }
+    const __m512i lo = _mm512_set1_epi32(p->act_min), hi = _mm512_set1_epi32(p->act_max);
+    for (; i < n; i += 16) {
+        const __mmask16 m = tail_mask((int)(n - i < 16 ? n - i : 16));
+        const __m512i r = mul16_rqs(x + i, f + ch, m, sgn, off, &q);
+        store16(o + i, _mm512_min_epi32(_mm512_max_epi32(r, lo), hi), m);
+        ch = (ch + 16) % c_n;
+    }
+}
+
 AM_TGT void am_fast_mul(const am_mul_params *p, am_shape a, const void *in1, am_shape b,
                         const void *in2, am_shape out, void *output)
 {
+    size_t fa = 0, fb = 0;
+    eltwise_layout(a, b, out, &fa, &fb);
+    if ((fa != 0) != (fb != 0) && out.c <= MUL_BCAST_MAX_C &&
+        rqs_ok(p->out_mult, p->out_shift, p->out_offset)) {
+        /* MUL is commutative: the broadcast input becomes the second */
+        am_mul_params q = *p;
+        if (!fa) {
+            q.in1_offset = p->in2_offset;
+            q.in2_offset = p->in1_offset;
+        }
+        mul_bcast_flat(&q, (size_t)out.n * out.h * out.w, out.c, fa ? in1 : in2, fa ? in2 : in1,
+                       output);
+        return;
+    }
     const rqv qo = rqv_scalar(p->out_mult, p->out_shift);
     ELTWISE_BODY(mul16(va, vb, p, &qo))
 }
