@@ -220,9 +220,10 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
     __m512i c10 = c00, c11 = c01, c12 = c02, c13 = c03;
     __m512i c20 = c00, c21 = c01, c22 = c02, c23 = c03;
     __m512i c30 = c00, c31 = c01, c32 = c02, c33 = c03;
-    /* rsi: wo' * the row sums of the 4 pixels, pixel i in lanes 4i..4i+3
-     * (one VPDPBUSD on the 4 pixels' bytes side by side) */
-    __m512i rs4 = _mm512_setzero_si512();
+    /* rsi: wo' * the row sums of the 4 pixels, pixel i in lane i (one
+     * 128-bit VPDPBUSD on the 4 pixels' bytes side by side: 128-bit
+     * blends and multiplies cost half the 512-bit ones) */
+    __m128i rs4 = _mm_setzero_si128();
     for (int ky = 0; ky < nseg; ky++)
     for (int g = 0; g < seg; g += 4) {
         const int k = ky * seg + g;
@@ -232,9 +233,9 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
         const __m512i b1 = nb > 1 ? _mm512_load_si512(wk + wstride) : b0;
         const __m512i b2 = nb > 2 ? _mm512_load_si512(wk + 2 * wstride) : b0;
         const __m512i b3 = nb > 3 ? _mm512_load_si512(wk + 3 * wstride) : b0;
-        const __m512i bw = rsi ? _mm512_set1_epi32(s->wob[k / 4]) : b0;
         int32_t x4;
-        __m512i a, a4 = b0;
+        __m512i a;
+        __m128i a4 = _mm_setzero_si128();
 #define ROW(i, ci0, ci1, ci2, ci3)                           \
     memcpy(&x4, r + (i) * pstep, 4);                         \
     a = _mm512_set1_epi32(x4);                               \
@@ -244,20 +245,20 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
     if (nb > 1) DP(ci1, a, b1);                              \
     if (nb > 2) DP(ci2, a, b2);                              \
     if (nb > 3) DP(ci3, a, b3);                              \
-    if (rsi) a4 = _mm512_mask_blend_epi32((__mmask16)(0xF << (4 * (i))), a4, a);
+    if (rsi) a4 = _mm_blend_epi32(a4, _mm512_castsi512_si128(a), 1 << (i));
         ROW(0, c00, c01, c02, c03)
         ROW(1, c10, c11, c12, c13)
         ROW(2, c20, c21, c22, c23)
         ROW(3, c30, c31, c32, c33)
 #undef ROW
         if (rsi)
-            DP(rs4, a4, bw);
+            rs4 = _mm_dpbusd_epi32(rs4, a4, _mm_set1_epi32(s->wob[k / 4]));
     }
     if (rsi) {
-        const __m512i r0 = _mm512_permutexvar_epi32(_mm512_set1_epi32(0), rs4);
-        const __m512i r1 = _mm512_permutexvar_epi32(_mm512_set1_epi32(4), rs4);
-        const __m512i r2 = _mm512_permutexvar_epi32(_mm512_set1_epi32(8), rs4);
-        const __m512i r3 = _mm512_permutexvar_epi32(_mm512_set1_epi32(12), rs4);
+        const __m512i r0 = _mm512_broadcastd_epi32(rs4);
+        const __m512i r1 = _mm512_broadcastd_epi32(_mm_shuffle_epi32(rs4, 1));
+        const __m512i r2 = _mm512_broadcastd_epi32(_mm_shuffle_epi32(rs4, 2));
+        const __m512i r3 = _mm512_broadcastd_epi32(_mm_shuffle_epi32(rs4, 3));
         c00 = _mm512_add_epi32(c00, r0), c10 = _mm512_add_epi32(c10, r1);
         c20 = _mm512_add_epi32(c20, r2), c30 = _mm512_add_epi32(c30, r3);
         if (nb > 1) {
