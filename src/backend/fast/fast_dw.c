@@ -275,45 +275,47 @@ DW_RUN(dw_25_i8_f, 25, 1, RQ_FLOORED)
 /* 16 channels as int16 in the low halves of 16 dwords. */
 AM_INL __m512i widen16(const uint8_t *p, __mmask16 m, int sgn)
 {
-    const __m128i b = _mm_maskz_loadu_epi8(m, p);
+    const __m128i b = m == 0xFFFF ? _mm_loadu_si128((const __m128i *)(const void *)p)
+                                  : _mm_maskz_loadu_epi8(m, p);
     return sgn ? _mm512_and_si512(_mm512_cvtepi8_epi32(b), _mm512_set1_epi32(0xffff))
                : _mm512_cvtepu8_epi32(b);
 }
 
 /* The pair row of input row row (NULL: a row outside the image); with
- * an even stride across only the even columns are read. */
+ * an even stride across only the even columns are read. Column by
+ * column, the channels inner: both sides are read and written in order,
+ * and a column with both pixels inside the image has no per-channel
+ * checks or masks (but the last block's). */
 AM_INL void pair_row(const am_fast_conv *s, const uint8_t *row, int32_t *prow, int sgn)
 {
     const int c_n = s->out.c, ocp = s->ocp, pw = s->pad_w, left = s->p.pad_left, w = s->in.w;
     const int zp = (-s->p.in_offset) & 0xff, jstep = s->p.stride_w % 2 ? 1 : 2;
+    const int cfull = c_n & ~15; /* channels in whole blocks */
+    const __mmask16 mt = tail_mask(c_n - cfull);
     const __m512i z = _mm512_set1_epi32(sgn ? (int32_t)(uint16_t)(int16_t)(int8_t)zp : zp);
-    if (!row) {
-        for (int j = 0; j < pw; j += jstep)
-            for (int c = 0; c < ocp; c += 16)
-                _mm512_store_si512(prow + (size_t)j * ocp + c,
-                                   _mm512_or_si512(z, _mm512_slli_epi32(z, 16)));
-        return;
-    }
-    if (jstep == 1) {
-        /* column j's second half is column j + 1's first */
-        for (int c = 0; c < ocp; c += 16) {
-            const __mmask16 m = tail_mask(c_n - c);
-            __m512i a = left == 0 ? widen16(row + c, m, sgn) : z;
-            int32_t *o = prow + c;
-            for (int j = 0; j < pw; j++, o += ocp) {
-                const int ix = j + 1 - left;
-                const __m512i b = ix >= 0 && ix < w ? widen16(row + (size_t)ix * c_n + c, m, sgn) : z;
-                _mm512_store_si512(o, _mm512_or_si512(a, _mm512_slli_epi32(b, 16)));
-                a = b;
-            }
-        }
-        return;
-    }
+    const __m512i zz = _mm512_or_si512(z, _mm512_slli_epi32(z, 16));
     for (int j = 0; j < pw; j += jstep) {
         const int ix = j - left;
-        const int in0 = ix >= 0 && ix < w, in1 = ix + 1 >= 0 && ix + 1 < w;
-        const uint8_t *x0 = row + (ptrdiff_t)ix * c_n, *x1 = x0 + c_n;
+        const int in0 = row && ix >= 0 && ix < w, in1 = row && ix + 1 >= 0 && ix + 1 < w;
         int32_t *o = prow + (size_t)j * ocp;
+        if (!in0 && !in1) {
+            for (int c = 0; c < ocp; c += 16)
+                _mm512_store_si512(o + c, zz);
+            continue;
+        }
+        const uint8_t *x0 = row + (ptrdiff_t)ix * c_n, *x1 = x0 + c_n;
+        if (in0 && in1) {
+            int c = 0;
+            for (; c < cfull; c += 16) {
+                const __m512i a = widen16(x0 + c, 0xFFFF, sgn), b = widen16(x1 + c, 0xFFFF, sgn);
+                _mm512_store_si512(o + c, _mm512_or_si512(a, _mm512_slli_epi32(b, 16)));
+            }
+            if (c < c_n) {
+                const __m512i a = widen16(x0 + c, mt, sgn), b = widen16(x1 + c, mt, sgn);
+                _mm512_store_si512(o + c, _mm512_or_si512(a, _mm512_slli_epi32(b, 16)));
+            }
+            continue;
+        }
         for (int c = 0; c < ocp; c += 16) {
             const __mmask16 m = tail_mask(c_n - c);
             const __m512i a = in0 ? widen16(x0 + c, m, sgn) : z;
