@@ -115,9 +115,9 @@ static void test_kernels(amsel_ctx *ctx)
 
 /* ADD and MUL with random scales, zero points and shapes (same shape or
  * one input broadcast over H and W). */
-static void test_eltwise(void)
+static void test_eltwise(amsel_ctx *ctx)
 {
-    int ran = 0;
+    int ran = 0, tab_ran = 0;
     for (int iter = 0; iter < 400; iter++) {
         const am_qtype t = rnd() % 2 ? AM_I8 : AM_U8;
         const int lo = t == AM_U8 ? 0 : -128, hi = t == AM_U8 ? 255 : 127;
@@ -146,6 +146,22 @@ static void test_eltwise(void)
             am_add_params_init(&p, t, s1, z1, s2, z2, so, zo, amin, amax);
             am_ref_add(&p, a, x1, b, x2, out, r);
             am_fast_add(&p, a, x1, b, x2, out, f);
+            /* the table kernel where it takes the case, into a second buffer */
+            int nomem = 0;
+            am_fast_add_tab *tab = am_fast_add_tab_create(ctx, &p, a, b, out, &nomem);
+            CHECK(!nomem);
+            if (tab) {
+                uint8_t *f2 = malloc(no + GUARD);
+                memset(f2, POISON, no + GUARD);
+                am_fast_add_tab_run(tab, no, x1, x2, f2);
+                if (memcmp(r, f2, no + GUARD)) {
+                    fprintf(stderr, "add (tables) case %d differs\n", iter);
+                    check_failures++;
+                }
+                tab_ran++;
+                free(f2);
+                am_fast_add_tab_destroy(ctx, tab);
+            }
         } else {
             am_mul_params p = {t, -z1, -z2, zo, 0, 0, amin, amax};
             am_quantize_multiplier((double)s1 * s2 / so, &p.out_mult, &p.out_shift);
@@ -162,8 +178,10 @@ static void test_eltwise(void)
         free(r);
         free(f);
     }
-    printf("eltwise: %d add/mul random cases bit-exact\n", ran);
+    printf("eltwise: %d add/mul random cases bit-exact, %d of them also through the ADD tables\n",
+           ran, tab_ran);
     CHECK(ran > 300);
+    CHECK(!am_fast_lut_supported() || tab_ran > 50);
 }
 
 static void test_lut(void)
@@ -308,7 +326,7 @@ int main(void)
     CHECK(amsel_ctx_set_backend(fast_ctx, "turbo") == AMSEL_ERR_INVALID_ARG);
     CHECK(!strcmp(amsel_ctx_get_backend(fast_ctx), "fast"));
     test_kernels(fast_ctx);
-    test_eltwise();
+    test_eltwise(fast_ctx);
     test_lut();
     test_global_pool();
     const char *data = check_data_dir();

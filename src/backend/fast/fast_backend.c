@@ -77,6 +77,23 @@ static void run_fast_lut_part(const am_node *n, void *const *t, int part, int np
 
 static size_t elems(am_shape s) { return (size_t)s.n * s.h * s.w * s.c; }
 
+static void run_fast_add_tab(const am_node *n, void *const *t)
+{
+    am_fast_add_tab_run(n->backend_state, elems(n->out_shape), t[n->in[0]], t[n->in[1]],
+                        t[n->out]);
+}
+
+static void run_fast_add_tab_part(const am_node *n, void *const *t, int part, int nparts,
+                                  int thread)
+{
+    (void)thread;
+    size_t p0, p1;
+    pixel_range(elems(n->out_shape), part, nparts, &p0, &p1);
+    if (p0 < p1)
+        am_fast_add_tab_run(n->backend_state, p1 - p0, (const uint8_t *)t[n->in[0]] + p0,
+                            (const uint8_t *)t[n->in[1]] + p0, (uint8_t *)t[n->out] + p0);
+}
+
 static void run_fast_add(const am_node *n, void *const *t)
 {
     am_fast_add(&n->p.add, n->in_shape[0], t[n->in[0]], n->in_shape[1], t[n->in[1]],
@@ -121,6 +138,19 @@ static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
         am_fast_eltwise_supported(n->in_shape[0], n->in_shape[1], n->out_shape)) {
         if (n->opcode == TFL_ADD) {
             const am_add_params *p = &n->p.add;
+            int nomem = 0;
+            n->backend_state = am_fast_add_tab_create(ctx, p, n->in_shape[0], n->in_shape[1],
+                                                      n->out_shape, &nomem);
+            if (nomem) {
+                am_fail(ctx, AMSEL_ERR_NOMEM, "operator %d: out of memory", n->op_index);
+                return -1;
+            }
+            if (n->backend_state) {
+                n->run = run_fast_add_tab;
+                if (elems(n->out_shape) >= PAR_MIN_ELEMS)
+                    n->run_part = run_fast_add_tab_part;
+                return 1;
+            }
             if (p->left_shift != 20 || !am_fast_qmul_ok(p->in1_mult, p->in1_shift) ||
                 !am_fast_qmul_ok(p->in2_mult, p->in2_shift) ||
                 !am_fast_qmul_ok(p->out_mult, p->out_shift))
@@ -159,7 +189,10 @@ static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 
 static void release(amsel_ctx *ctx, am_node *n)
 {
-    am_fast_conv_destroy(ctx, (am_fast_conv *)n->backend_state);
+    if (n->opcode == TFL_ADD)
+        am_fast_add_tab_destroy(ctx, (am_fast_add_tab *)n->backend_state);
+    else
+        am_fast_conv_destroy(ctx, (am_fast_conv *)n->backend_state);
     n->backend_state = NULL;
 }
 

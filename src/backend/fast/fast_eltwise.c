@@ -238,6 +238,105 @@ AM_TGT void am_fast_mul(const am_mul_params *p, am_shape a, const void *in1, am_
     ELTWISE_BODY(mul16(va, vb, p, &qo))
 }
 
+/* ---- ADD through per-input tables ------------------------------------- */
+
+struct am_fast_add_tab {
+    uint8_t plane[2][4][256]; /* [input][byte of the int32][input byte]: first, 64-aligned */
+    am_add_params p;
+    void *raw;                /* the allocation */
+};
+
+am_fast_add_tab *am_fast_add_tab_create(amsel_ctx *ctx, const am_add_params *p, am_shape a,
+                                        am_shape b, am_shape out, int *nomem)
+{
+    *nomem = 0;
+    size_t fa = 0, fb = 0;
+    if (!am_fast_lut_supported() || !eltwise_layout(a, b, out, &fa, &fb) || !fa || !fb ||
+        !rqs_ok(p->out_mult, p->out_shift, p->out_offset) || p->left_shift != 20)
+        return NULL;
+    void *raw = am_malloc(ctx, sizeof(am_fast_add_tab) + 63);
+    if (!raw) {
+        *nomem = 1;
+        return NULL;
+    }
+    am_fast_add_tab *t = (am_fast_add_tab *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
+    t->raw = raw;
+    t->p = *p;
+    const int sgn = p->type == AM_I8;
+    for (int v = 0; v < 256; v++) {
+        const int32_t x = sgn ? (int8_t)v : v; /* the byte as the input type */
+        const int32_t r[2] = {
+            am_mul_by_qmul((x + p->in1_offset) * (1 << 20), p->in1_mult, p->in1_shift),
+            am_mul_by_qmul((x + p->in2_offset) * (1 << 20), p->in2_mult, p->in2_shift)};
+        for (int i = 0; i < 2; i++)
+            for (int k = 0; k < 4; k++)
+                t->plane[i][k][v] = (uint8_t)((uint32_t)r[i] >> (8 * k));
+    }
+    return t;
+}
+
+void am_fast_add_tab_destroy(amsel_ctx *ctx, am_fast_add_tab *t)
+{
+    if (t)
+        am_free(ctx, t->raw);
+}
+
+/* Byte k of the table value of 64 input bytes v (top bit: hi half). */
+#define PLANE(pl, k)                                                                      \
+    _mm512_mask_blend_epi8(top, _mm512_permutex2var_epi8(pl[k][0], v, pl[k][1]),          \
+                           _mm512_permutex2var_epi8(pl[k][2], v, pl[k][3]))
+
+/* The int32 table values of 64 input bytes as 4 vectors: d[j] lane
+ * (L, q) is element 16 L + 4 j + q (byte planes interleaved by
+ * VPUNPCK*, which work per 128-bit lane). */
+AM_TGT_VBMI static void tab_values(const __m512i pl[4][4], __m512i v, __m512i d[4])
+{
+    const __mmask64 top = _mm512_movepi8_mask(v);
+    const __m512i b0 = PLANE(pl, 0), b1 = PLANE(pl, 1), b2 = PLANE(pl, 2), b3 = PLANE(pl, 3);
+    const __m512i l01 = _mm512_unpacklo_epi8(b0, b1), h01 = _mm512_unpackhi_epi8(b0, b1);
+    const __m512i l23 = _mm512_unpacklo_epi8(b2, b3), h23 = _mm512_unpackhi_epi8(b2, b3);
+    d[0] = _mm512_unpacklo_epi16(l01, l23);
+    d[1] = _mm512_unpackhi_epi16(l01, l23);
+    d[2] = _mm512_unpacklo_epi16(h01, h23);
+    d[3] = _mm512_unpackhi_epi16(h01, h23);
+}
+#undef PLANE
+
+AM_TGT_VBMI void am_fast_add_tab_run(const am_fast_add_tab *t, size_t n, const void *in1,
+                                     const void *in2, void *output)
+{
+    const am_add_params *p = &t->p;
+    __m512i pl1[4][4], pl2[4][4];
+    for (int k = 0; k < 4; k++)
+        for (int q = 0; q < 4; q++) {
+            pl1[k][q] = _mm512_load_si512(t->plane[0][k] + 64 * q);
+            pl2[k][q] = _mm512_load_si512(t->plane[1][k] + 64 * q);
+        }
+    const rqs qo = rqs_make(p->out_mult, p->out_shift, p->out_offset);
+    const int sgn = p->type == AM_I8;
+    const __m512i lo = _mm512_set1_epi8((char)p->act_min), hi = _mm512_set1_epi8((char)p->act_max);
+    const uint8_t *x1 = in1, *x2 = in2;
+    uint8_t *o = output;
+    for (size_t i = 0; i < n; i += 64) {
+        const __mmask64 m = tail_mask64((int)(n - i < 64 ? n - i : 64));
+        __m512i d1[4], d2[4], r[4];
+        tab_values(pl1, _mm512_maskz_loadu_epi8(m, x1 + i), d1);
+        tab_values(pl2, _mm512_maskz_loadu_epi8(m, x2 + i), d2);
+        for (int j = 0; j < 4; j++)
+            r[j] = rqs_apply(&qo, _mm512_add_epi32(d1[j], d2[j]));
+        /* the packs interleave per 128-bit lane as the unpacks did: the
+         * bytes come out in element order */
+        const __m512i a = _mm512_packs_epi32(r[0], r[1]), b = _mm512_packs_epi32(r[2], r[3]);
+        __m512i x = sgn ? _mm512_packs_epi16(a, b) : _mm512_packus_epi16(a, b);
+        x = sgn ? _mm512_min_epi8(_mm512_max_epi8(x, lo), hi)
+                : _mm512_min_epu8(_mm512_max_epu8(x, lo), hi);
+        if (m == ~(__mmask64)0)
+            _mm512_storeu_si512(o + i, x);
+        else
+            _mm512_mask_storeu_epi8(o + i, m, x);
+    }
+}
+
 /* ---- 256-entry tables (QUANTIZE, HARD_SWISH) ------------------------------ */
 
 int am_fast_lut_supported(void)
@@ -267,6 +366,18 @@ am_fast_lut(const uint8_t lut[256], size_t n, const void *input, void *output)
 #else /* not x86-64 */
 
 int am_fast_qmul_ok(int32_t mult, int shift) { return 0; }
+am_fast_add_tab *am_fast_add_tab_create(amsel_ctx *ctx, const am_add_params *p, am_shape a,
+                                        am_shape b, am_shape out, int *nomem)
+{
+    (void)ctx, (void)p, (void)a, (void)b, (void)out;
+    *nomem = 0;
+    return NULL;
+}
+void am_fast_add_tab_run(const am_fast_add_tab *t, size_t n, const void *in1, const void *in2,
+                         void *output)
+{
+}
+void am_fast_add_tab_destroy(amsel_ctx *ctx, am_fast_add_tab *t) {}
 int am_fast_lut_supported(void) { return 0; }
 void am_fast_lut(const uint8_t lut[256], size_t n, const void *input, void *output) {}
 int am_fast_eltwise_supported(am_shape a, am_shape b, am_shape out) { return 0; }

@@ -14,6 +14,8 @@
 #include <immintrin.h>
 #define AM_TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #define AM_INL static inline __attribute__((always_inline)) AM_TGT
+#define AM_TGT_VBMI                                                                        \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi")))
 #else
 #define AM_FAST_X86 0
 #endif

@@ -50,6 +50,22 @@ void am_fast_add(const am_add_params *p, am_shape a, const void *in1, am_shape b
 void am_fast_mul(const am_mul_params *p, am_shape a, const void *in1, am_shape b,
                  const void *in2, am_shape out, void *output);
 
+/* ADD of two tensors of the output's shape through two tables: each
+ * input's rescaled value ((x + offset) << 20, scaled by its multiplier)
+ * depends on one byte, so it is looked up (4 byte planes of 256 int32,
+ * VPERMI2B) instead of computed; only the output's requantization is
+ * arithmetic. Bit-exact with am_ref_add. Create returns NULL when the
+ * CPU lacks VBMI, an input is broadcast or the output multiplier does
+ * not suit the kernel (*nomem stays 0), or on allocation failure
+ * (*nomem = 1). Run takes the n elements from element 0 of its
+ * pointers: parts are disjoint element ranges. */
+typedef struct am_fast_add_tab am_fast_add_tab;
+am_fast_add_tab *am_fast_add_tab_create(amsel_ctx *ctx, const am_add_params *p, am_shape a,
+                                        am_shape b, am_shape out, int *nomem);
+void am_fast_add_tab_run(const am_fast_add_tab *t, size_t n, const void *in1, const void *in2,
+                         void *output);
+void am_fast_add_tab_destroy(amsel_ctx *ctx, am_fast_add_tab *t); /* NULL is harmless */
+
 /* am_ref_avg_pool where the window is the whole image (output 1x1, no
  * padding), if am_fast_global_pool_supported. */
 int am_fast_global_pool_supported(const am_pool_params *p, am_shape in, am_shape out);
