@@ -401,11 +401,15 @@ AM_INL void pair_rows_run(const am_fast_conv *s, const uint8_t *in, uint8_t *out
                 for (int ky = 0; ky < KH; ky++)
                     Rc[ky] += 4 * step;
             }
-            for (; ox < ow; ox++) {
-                pair_pixels(s, Rc, step, W, cc, &q, m, orow + (size_t)ox * c_n + c, 1, KH, KW,
-                            simple);
-                for (int ky = 0; ky < KH; ky++)
-                    Rc[ky] += step;
+            /* the last 1-3 pixels in one step too: each pixel is one chain
+             * of dependent VPDPWSSD, so one at a time waits on their
+             * latency (a 7-wide 5x5 layer spent half its time there) */
+            uint8_t *ot = orow + (size_t)ox * c_n + c;
+            switch (ow - ox) {
+            case 3: pair_pixels(s, Rc, step, W, cc, &q, m, ot, 3, KH, KW, simple); break;
+            case 2: pair_pixels(s, Rc, step, W, cc, &q, m, ot, 2, KH, KW, simple); break;
+            case 1: pair_pixels(s, Rc, step, W, cc, &q, m, ot, 1, KH, KW, simple); break;
+            default: break;
             }
         }
     }
