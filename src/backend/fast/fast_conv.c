@@ -126,54 +126,53 @@ AM_TGT static void row_sums(const am_fast_conv *s, const uint8_t *rows, size_t p
     }
 }
 
-/* mr pixels (rows r[0..mr)) x nb blocks of 16 channels starting at block cb. */
-AM_INL void gemm_block(const am_fast_conv *s, const uint8_t *rows, size_t pix, int mr, int cb,
-                       int nb, int flip, uint8_t *out)
+/* Activation bytes k..k+3 of a row on every lane (flipped: int8). */
+AM_INL __m512i bcast4(const uint8_t *row, int k, int flip)
+{
+    int32_t x4;
+    memcpy(&x4, row + k, 4);
+    const __m512i x = _mm512_set1_epi32(x4);
+    return flip ? _mm512_xor_si512(x, _mm512_set1_epi8(-128)) : x;
+}
+
+/* One pixel (the rest of a part, or the whole of a fully connected
+ * layer) x nb blocks of 16 channels from block cb. Block by block, so
+ * that the packed weights are read as one stream, with 4 partial sums
+ * over the groups of taps (independent VPDPBUSD chains): one pixel is
+ * bound by the weight reads (1.3 MB in the classifier layers). */
+AM_INL void gemm_pixel(const am_fast_conv *s, const uint8_t *row, size_t pix, int cb, int nb,
+                       int flip, uint8_t *out)
 {
     const int kp = s->kp, oc_n = s->out.c;
     const size_t wstride = (size_t)(kp / 4) * 64; /* bytes per 16-channel block */
-    const int8_t *w = s->wpack + (size_t)cb * wstride;
-    const uint8_t *r0 = rows; /* the row of pixel pix */
-    __m512i acc[MR][NB_MAX];
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nb; j++)
-            acc[i][j] = _mm512_load_si512(s->cconst + (cb + j) * 16);
-    for (int k = 0; k < kp; k += 4) {
-        __m512i wv[NB_MAX];
-        for (int j = 0; j < nb; j++)
-            wv[j] = _mm512_load_si512(w + (size_t)j * wstride + (size_t)k * 16);
-        for (int i = 0; i < mr; i++) {
-            int32_t x4;
-            memcpy(&x4, r0 + (size_t)i * kp + k, 4);
-            const __m512i xb = flip ? _mm512_xor_si512(_mm512_set1_epi32(x4), _mm512_set1_epi8(-128))
-                                    : _mm512_set1_epi32(x4);
-            for (int j = 0; j < nb; j++)
-                acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], xb, wv[j]);
-        }
+    int32_t rsv = 0;
+    if (s->rs_inline) {
+        uint32_t sum = 0; /* wo' * sum of the row's real taps, mod 2^32 */
+        for (int k = 0; k < kp; k++)
+            sum += (row[k] ^ (flip ? 0x80u : 0u)) * (uint32_t)(int32_t)((const int8_t *)s->wob)[k];
+        rsv = (int32_t)(sum <= INT32_MAX ? (int32_t)sum : -(int32_t)(~sum) - 1);
+    } else if (s->wo) {
+        rsv = s->rowsum[pix];
     }
+    const __m512i z = _mm512_setzero_si512(), rs = _mm512_set1_epi32(rsv);
+    __m512i res[NB_MAX] = {z, z, z, z};
     for (int j = 0; j < nb; j++) {
-        const int c = (cb + j) * 16;
-        for (int i = 0; i < mr; i++) {
-            int32_t rsv = 0;
-            if (s->rs_inline) {
-                uint32_t sum = 0; /* wo' * sum of the row's real taps, mod 2^32 */
-                for (int k = 0; k < kp; k++) {
-                    const uint32_t xv = r0[(size_t)i * kp + k] ^ (flip ? 0x80u : 0u);
-                    sum += xv * (uint32_t)(int32_t)((const int8_t *)s->wob)[k];
-                }
-                rsv = (int32_t)(sum <= INT32_MAX ? (int32_t)sum : -(int32_t)(~sum) - 1);
-            } else if (s->wo) {
-                rsv = s->rowsum[pix + i];
-            }
-            const __m512i rs = _mm512_set1_epi32(rsv);
-            acc[i][j] = rq64_apply(s, s->mult, s->modd, s->left, c, _mm512_add_epi32(acc[i][j], rs));
+        const int8_t *w = s->wpack + (size_t)(cb + j) * wstride;
+        __m512i a0 = _mm512_load_si512(s->cconst + (cb + j) * 16), a1 = z, a2 = z, a3 = z;
+        int k = 0;
+        for (; k + 16 <= kp; k += 16) {
+            a0 = _mm512_dpbusd_epi32(a0, bcast4(row, k, flip), _mm512_load_si512(w + k * 16));
+            a1 = _mm512_dpbusd_epi32(a1, bcast4(row, k + 4, flip), _mm512_load_si512(w + k * 16 + 64));
+            a2 = _mm512_dpbusd_epi32(a2, bcast4(row, k + 8, flip), _mm512_load_si512(w + k * 16 + 128));
+            a3 = _mm512_dpbusd_epi32(a3, bcast4(row, k + 12, flip), _mm512_load_si512(w + k * 16 + 192));
         }
+        for (; k < kp; k += 4)
+            a0 = _mm512_dpbusd_epi32(a0, bcast4(row, k, flip), _mm512_load_si512(w + k * 16));
+        const __m512i acc = _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3));
+        res[j] = rq64_apply(s, s->mult, s->modd, s->left, (cb + j) * 16, _mm512_add_epi32(acc, rs));
     }
-    const __m512i z = _mm512_setzero_si512();
-    for (int i = 0; i < mr; i++)
-        store_pack64(s, acc[i][0], nb > 1 ? acc[i][1] : z, nb > 2 ? acc[i][2] : z,
-                     nb > 3 ? acc[i][3] : z, out + (pix + i) * oc_n + cb * 16,
-                     tail_mask64(oc_n - cb * 16));
+    store_pack64(s, res[0], res[1], res[2], res[3], out + pix * oc_n + cb * 16,
+                 tail_mask64(oc_n - cb * 16));
 }
 
 /* Requantizes the 16 channels from c of 4 pixels in place (every
@@ -313,7 +312,7 @@ AM_INL void gemm_4x4(const am_fast_conv *s, const uint8_t *rows, size_t pstep, s
             for (; pix + MR <= p1; pix += MR)                                                \
                 gemm_4x4(s, rows + (pix - p0) * kp, kp, 0, 1, pix, cb, NB, FLIP, 0, 0, out); \
         for (; pix < p1; pix++)                                                              \
-            gemm_block(s, rows + (pix - p0) * kp, pix, 1, cb, NB, FLIP, out);                \
+            gemm_pixel(s, rows + (pix - p0) * kp, pix, cb, NB, FLIP, out);                   \
     }
 GEMM_NB(1, 0)
 GEMM_NB(2, 0)
