@@ -227,11 +227,20 @@ static void test_global_pool(void)
         am_ref_avg_pool(&p, in, x, out, r);
         am_fast_global_pool(&p, in, x, f);
         CHECK(memcmp(r, f, sizeof r) == 0);
+        /* MEAN over H and W of the same input: zero points, a rescale */
+        am_mean_params mp = {p.type, rnd_in(lo, hi), rnd_in(lo, hi), 0, 0};
+        am_quantize_multiplier(0.25 + (double)(rnd() % 1000) / 266.0, &mp.mult, &mp.shift);
+        CHECK(am_fast_mean_supported(in, out));
+        memset(r, POISON, sizeof r);
+        memset(f, POISON, sizeof f);
+        am_ref_mean_hw(&mp, in, x, r);
+        am_fast_mean(&mp, in, x, f);
+        CHECK(memcmp(r, f, sizeof r) == 0);
         ran++;
     }
     const am_pool_params padded = {.filter_h = 3, .filter_w = 3, .pad_top = 1};
     CHECK(!am_fast_global_pool_supported(&padded, (am_shape){1, 3, 3, 8}, (am_shape){1, 1, 1, 8}));
-    printf("global pool: %d random cases bit-exact\n", ran);
+    printf("global pool and mean: %d random cases each bit-exact\n", ran);
 }
 
 /* The fast backend on 1, 2 and 3 threads (bit-identical to each other

@@ -117,6 +117,11 @@ static void run_fast_global_pool(const am_node *n, void *const *t)
     am_fast_global_pool(&n->p.pool, n->in_shape[0], t[n->in[0]], t[n->out]);
 }
 
+static void run_fast_mean(const am_node *n, void *const *t)
+{
+    am_fast_mean(&n->p.mean, n->in_shape[0], t[n->in[0]], t[n->out]);
+}
+
 static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
 {
     /* under onednn: the operators the onednn backend (tried first) declines */
@@ -132,6 +137,10 @@ static int claim(amsel_ctx *ctx, const am_graph *g, am_node *n)
     if (n->opcode == TFL_AVERAGE_POOL_2D &&
         am_fast_global_pool_supported(&n->p.pool, n->in_shape[0], n->out_shape)) {
         n->run = run_fast_global_pool;
+        return 1;
+    }
+    if (n->opcode == TFL_MEAN && am_fast_mean_supported(n->in_shape[0], n->out_shape)) {
+        n->run = run_fast_mean;
         return 1;
     }
     if ((n->opcode == TFL_ADD || n->opcode == TFL_MUL) && n->ninputs == 2 &&

@@ -70,6 +70,9 @@ void am_fast_add_tab_destroy(amsel_ctx *ctx, am_fast_add_tab *t); /* NULL is har
  * padding), if am_fast_global_pool_supported. */
 int am_fast_global_pool_supported(const am_pool_params *p, am_shape in, am_shape out);
 void am_fast_global_pool(const am_pool_params *p, am_shape in, const void *input, void *output);
+/* am_ref_mean_hw, if am_fast_mean_supported. */
+int am_fast_mean_supported(am_shape in, am_shape out);
+void am_fast_mean(const am_mean_params *p, am_shape in, const void *input, void *output);
 
 /* Bilinear resizing rows (fast_resize.c), bit-exact with the portable
  * path of src/image/preprocess.c. am_fast_hplan fills plan

@@ -1,8 +1,8 @@
-/* Global AVERAGE_POOL_2D (the window is the whole image, no padding: the
- * squeeze-excite blocks and the classifier heads) on AVX-512, bit-exact
- * with am_ref_avg_pool: per 64 channels, 32-bit sums of the pixels' bytes
- * (int8 ones flipped to unsigned, 128 * count taken off), then the same
- * rounding (half away from zero) and clamp. */
+/* Global AVERAGE_POOL_2D and MEAN over H and W (the window is the whole
+ * image, no padding: the squeeze-excite blocks and the classifier heads)
+ * on AVX-512, bit-exact with am_ref_avg_pool and am_ref_mean_hw: per 64
+ * channels, sums of the pixels' bytes (int8 ones flipped to unsigned, 128
+ * * count taken off), then the reference's arithmetic per channel. */
 #include "fast_internal.h"
 
 int am_fast_global_pool_supported(const am_pool_params *p, am_shape in, am_shape out)
@@ -12,7 +12,41 @@ int am_fast_global_pool_supported(const am_pool_params *p, am_shape in, am_shape
            p->pad_left == 0 && (size_t)in.h * in.w <= (1u << 23); /* 255 * count < 2^31 */
 }
 
+int am_fast_mean_supported(am_shape in, am_shape out)
+{
+    return am_fast_cpu_supported() && out.h == 1 && out.w == 1 && out.n == in.n &&
+           out.c == in.c && (size_t)in.h * in.w <= (1u << 23);
+}
+
 #if AM_FAST_X86
+
+/* sum[j] = the sum over npix pixels (c_n bytes apart) of the bytes at
+ * img + c + j, j < 64 (masked by m; int8 flipped): 16-bit sums of up to
+ * 256 pixels (255 * 256 fits), added into 32-bit ones. */
+AM_INL void channel_sums(const uint8_t *img, size_t npix, int c_n, int c, __mmask64 m, int sgn,
+                         int32_t sum[64])
+{
+    const __m512i flip = _mm512_set1_epi8(sgn ? -128 : 0);
+    __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i0 = 0; i0 < npix; i0 += 256) {
+        const size_t i1 = npix - i0 < 256 ? npix : i0 + 256;
+        __m512i lo = _mm512_setzero_si512(), hi = lo; /* channels 0-31, 32-63 */
+        for (size_t i = i0; i < i1; i++) {
+            const __m512i v =
+                _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, img + i * c_n + c), flip);
+            lo = _mm512_add_epi16(lo, _mm512_cvtepu8_epi16(_mm512_castsi512_si256(v)));
+            hi = _mm512_add_epi16(hi, _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(v, 1)));
+        }
+        s0 = _mm512_add_epi32(s0, _mm512_cvtepu16_epi32(_mm512_castsi512_si256(lo)));
+        s1 = _mm512_add_epi32(s1, _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(lo, 1)));
+        s2 = _mm512_add_epi32(s2, _mm512_cvtepu16_epi32(_mm512_castsi512_si256(hi)));
+        s3 = _mm512_add_epi32(s3, _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(hi, 1)));
+    }
+    _mm512_storeu_si512(sum, s0);
+    _mm512_storeu_si512(sum + 16, s1);
+    _mm512_storeu_si512(sum + 32, s2);
+    _mm512_storeu_si512(sum + 48, s3);
+}
 
 AM_TGT void am_fast_global_pool(const am_pool_params *p, am_shape in, const void *input,
                                 void *output)
@@ -20,24 +54,11 @@ AM_TGT void am_fast_global_pool(const am_pool_params *p, am_shape in, const void
     const size_t npix = (size_t)in.h * in.w;
     const int c_n = in.c, sgn = p->type == AM_I8;
     const int32_t count = (int32_t)npix;
-    const __m512i flip = _mm512_set1_epi8(sgn ? -128 : 0);
     for (int b = 0; b < in.n; b++) {
         const uint8_t *img = (const uint8_t *)input + (size_t)b * npix * c_n;
         for (int c = 0; c < c_n; c += 64) {
-            const __mmask64 m = tail_mask64(c_n - c);
-            __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
-            for (size_t i = 0; i < npix; i++) {
-                const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, img + i * c_n + c), flip);
-                s0 = _mm512_add_epi32(s0, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(v)));
-                s1 = _mm512_add_epi32(s1, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 1)));
-                s2 = _mm512_add_epi32(s2, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 2)));
-                s3 = _mm512_add_epi32(s3, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(v, 3)));
-            }
             int32_t sum[64];
-            _mm512_storeu_si512(sum, s0);
-            _mm512_storeu_si512(sum + 16, s1);
-            _mm512_storeu_si512(sum + 32, s2);
-            _mm512_storeu_si512(sum + 48, s3);
+            channel_sums(img, npix, c_n, c, tail_mask64(c_n - c), sgn, sum);
             const int n = c_n - c < 64 ? c_n - c : 64;
             uint8_t *o = (uint8_t *)output + (size_t)b * c_n + c;
             for (int j = 0; j < n; j++) {
@@ -50,9 +71,42 @@ AM_TGT void am_fast_global_pool(const am_pool_params *p, am_shape in, const void
     }
 }
 
+AM_TGT void am_fast_mean(const am_mean_params *p, am_shape in, const void *input, void *output)
+{
+    const size_t npix = (size_t)in.h * in.w;
+    const int c_n = in.c, sgn = p->type == AM_I8;
+    const int32_t count = (int32_t)npix;
+    const int32_t qmin = sgn ? -128 : 0, qmax = sgn ? 127 : 255;
+    for (int b = 0; b < in.n; b++) {
+        const uint8_t *img = (const uint8_t *)input + (size_t)b * npix * c_n;
+        for (int c = 0; c < c_n; c += 64) {
+            int32_t sum[64];
+            channel_sums(img, npix, c_n, c, tail_mask64(c_n - c), sgn, sum);
+            const int n = c_n - c < 64 ? c_n - c : 64;
+            uint8_t *o = (uint8_t *)output + (size_t)b * c_n + c;
+            for (int j = 0; j < n; j++) {
+                /* sum of (x - in_zp), modulo 2^32 like the reference's int32 */
+                const uint32_t s = (uint32_t)sum[j] - (sgn ? 128u * (uint32_t)count : 0u) -
+                                   (uint32_t)p->in_zp * (uint32_t)count;
+                int32_t v = am_mul_by_qmul((int32_t)(s <= INT32_MAX ? (int32_t)s : -(int32_t)(~s) - 1),
+                                           p->mult, p->shift);
+                v = v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
+                v += p->out_zp;
+                v = v < qmin ? qmin : v > qmax ? qmax : v;
+                o[j] = (uint8_t)v;
+            }
+        }
+    }
+}
+
 #else
 
 void am_fast_global_pool(const am_pool_params *p, am_shape in, const void *input, void *output)
+{
+    (void)p, (void)in, (void)input, (void)output;
+}
+
+void am_fast_mean(const am_mean_params *p, am_shape in, const void *input, void *output)
 {
     (void)p, (void)in, (void)input, (void)output;
 }
