@@ -353,9 +353,15 @@ am_fast_lut(const uint8_t lut[256], size_t n, const void *input, void *output)
     const __m512i t2 = _mm512_loadu_si512(lut + 128), t3 = _mm512_loadu_si512(lut + 192);
     const uint8_t *x = input;
     uint8_t *y = output;
-    for (size_t i = 0; i < n; i += 64) {
-        const size_t left = n - i;
-        const __mmask64 m = left >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << left) - 1);
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) { /* plain loads and stores: masked ones are slower */
+        const __m512i v = _mm512_loadu_si512(x + i);
+        const __m512i lo = _mm512_permutex2var_epi8(t0, v, t1);
+        const __m512i hi = _mm512_permutex2var_epi8(t2, v, t3);
+        _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+    }
+    if (i < n) {
+        const __mmask64 m = ((__mmask64)1 << (n - i)) - 1;
         const __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
         const __m512i lo = _mm512_permutex2var_epi8(t0, v, t1);
         const __m512i hi = _mm512_permutex2var_epi8(t2, v, t3);
