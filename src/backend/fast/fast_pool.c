@@ -48,11 +48,37 @@ AM_INL void channel_sums(const uint8_t *img, size_t npix, int c_n, int c, __mmas
     _mm512_storeu_si512(sum + 48, s3);
 }
 
-AM_TGT void am_fast_global_pool(const am_pool_params *p, am_shape in, const void *input,
-                                void *output)
+/* v / count rounded half away from zero, as both reference kernels. */
+static inline int32_t round_div(int32_t v, int32_t count)
+{
+    return v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
+}
+
+static int32_t pool_value(const void *params, int32_t s, int32_t count)
+{
+    const am_pool_params *p = params;
+    const int32_t v = round_div(s, count);
+    return v < p->act_min ? p->act_min : v > p->act_max ? p->act_max : v;
+}
+
+static int32_t mean_value(const void *params, int32_t s, int32_t count)
+{
+    const am_mean_params *p = params;
+    const int32_t qmin = p->type == AM_I8 ? -128 : 0, qmax = p->type == AM_I8 ? 127 : 255;
+    /* sum of (x - in_zp), modulo 2^32 like the reference's int32 */
+    const uint32_t d = (uint32_t)s - (uint32_t)p->in_zp * (uint32_t)count;
+    int32_t v = am_mul_by_qmul(d <= INT32_MAX ? (int32_t)d : -(int32_t)(~d) - 1, p->mult, p->shift);
+    v = round_div(v, count) + p->out_zp;
+    return v < qmin ? qmin : v > qmax ? qmax : v;
+}
+
+/* Each output byte = value(params, sum over H and W of its channel's
+ * inputs (as the type), pixel count). */
+AM_INL void reduce_hw(const void *params, int sgn, am_shape in, const void *input, void *output,
+                      int32_t (*value)(const void *, int32_t, int32_t))
 {
     const size_t npix = (size_t)in.h * in.w;
-    const int c_n = in.c, sgn = p->type == AM_I8;
+    const int c_n = in.c;
     const int32_t count = (int32_t)npix;
     for (int b = 0; b < in.n; b++) {
         const uint8_t *img = (const uint8_t *)input + (size_t)b * npix * c_n;
@@ -61,42 +87,21 @@ AM_TGT void am_fast_global_pool(const am_pool_params *p, am_shape in, const void
             channel_sums(img, npix, c_n, c, tail_mask64(c_n - c), sgn, sum);
             const int n = c_n - c < 64 ? c_n - c : 64;
             uint8_t *o = (uint8_t *)output + (size_t)b * c_n + c;
-            for (int j = 0; j < n; j++) {
-                const int32_t s = sum[j] - (sgn ? 128 * count : 0);
-                int32_t v = s > 0 ? (s + count / 2) / count : (s - count / 2) / count;
-                v = v < p->act_min ? p->act_min : v > p->act_max ? p->act_max : v;
-                o[j] = (uint8_t)v;
-            }
+            for (int j = 0; j < n; j++)
+                o[j] = (uint8_t)value(params, sum[j] - (sgn ? 128 * count : 0), count);
         }
     }
 }
 
+AM_TGT void am_fast_global_pool(const am_pool_params *p, am_shape in, const void *input,
+                                void *output)
+{
+    reduce_hw(p, p->type == AM_I8, in, input, output, pool_value);
+}
+
 AM_TGT void am_fast_mean(const am_mean_params *p, am_shape in, const void *input, void *output)
 {
-    const size_t npix = (size_t)in.h * in.w;
-    const int c_n = in.c, sgn = p->type == AM_I8;
-    const int32_t count = (int32_t)npix;
-    const int32_t qmin = sgn ? -128 : 0, qmax = sgn ? 127 : 255;
-    for (int b = 0; b < in.n; b++) {
-        const uint8_t *img = (const uint8_t *)input + (size_t)b * npix * c_n;
-        for (int c = 0; c < c_n; c += 64) {
-            int32_t sum[64];
-            channel_sums(img, npix, c_n, c, tail_mask64(c_n - c), sgn, sum);
-            const int n = c_n - c < 64 ? c_n - c : 64;
-            uint8_t *o = (uint8_t *)output + (size_t)b * c_n + c;
-            for (int j = 0; j < n; j++) {
-                /* sum of (x - in_zp), modulo 2^32 like the reference's int32 */
-                const uint32_t s = (uint32_t)sum[j] - (sgn ? 128u * (uint32_t)count : 0u) -
-                                   (uint32_t)p->in_zp * (uint32_t)count;
-                int32_t v = am_mul_by_qmul((int32_t)(s <= INT32_MAX ? (int32_t)s : -(int32_t)(~s) - 1),
-                                           p->mult, p->shift);
-                v = v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
-                v += p->out_zp;
-                v = v < qmin ? qmin : v > qmax ? qmax : v;
-                o[j] = (uint8_t)v;
-            }
-        }
-    }
+    reduce_hw(p, p->type == AM_I8, in, input, output, mean_value);
 }
 
 #else
