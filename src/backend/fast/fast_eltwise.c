@@ -266,8 +266,8 @@ am_fast_add_tab *am_fast_add_tab_create(amsel_ctx *ctx, const am_add_params *p, 
     for (int v = 0; v < 256; v++) {
         const int32_t x = sgn ? (int8_t)v : v; /* the byte as the input type */
         const int32_t r[2] = {
-            am_mul_by_qmul((x + p->in1_offset) * (1 << 20), p->in1_mult, p->in1_shift),
-            am_mul_by_qmul((x + p->in2_offset) * (1 << 20), p->in2_mult, p->in2_shift)};
+            am_mul_by_qmul((x + p->in1_offset) * (1 << p->left_shift), p->in1_mult, p->in1_shift),
+            am_mul_by_qmul((x + p->in2_offset) * (1 << p->left_shift), p->in2_mult, p->in2_shift)};
         for (int i = 0; i < 2; i++)
             for (int k = 0; k < 4; k++)
                 t->plane[i][k][v] = (uint8_t)((uint32_t)r[i] >> (8 * k));
@@ -281,18 +281,22 @@ void am_fast_add_tab_destroy(amsel_ctx *ctx, am_fast_add_tab *t)
         am_free(ctx, t->raw);
 }
 
-/* Byte k of the table value of 64 input bytes v (top bit: hi half). */
-#define PLANE(pl, k)                                                                      \
-    _mm512_mask_blend_epi8(top, _mm512_permutex2var_epi8(pl[k][0], v, pl[k][1]),          \
-                           _mm512_permutex2var_epi8(pl[k][2], v, pl[k][3]))
+/* Byte k of the table values of 64 input bytes v (top bit: the upper
+ * 128 entries). */
+#define PLANE(k)                                                                                \
+    _mm512_mask_blend_epi8(                                                                     \
+        top, _mm512_permutex2var_epi8(_mm512_load_si512(plane[k]), v,                           \
+                                      _mm512_load_si512(plane[k] + 64)),                         \
+        _mm512_permutex2var_epi8(_mm512_load_si512(plane[k] + 128), v,                          \
+                                 _mm512_load_si512(plane[k] + 192)))
 
 /* The int32 table values of 64 input bytes as 4 vectors: d[j] lane
  * (L, q) is element 16 L + 4 j + q (byte planes interleaved by
  * VPUNPCK*, which work per 128-bit lane). */
-AM_TGT_VBMI static void tab_values(const __m512i pl[4][4], __m512i v, __m512i d[4])
+AM_INL_VBMI void tab_values(const uint8_t plane[4][256], __m512i v, __m512i d[4])
 {
     const __mmask64 top = _mm512_movepi8_mask(v);
-    const __m512i b0 = PLANE(pl, 0), b1 = PLANE(pl, 1), b2 = PLANE(pl, 2), b3 = PLANE(pl, 3);
+    const __m512i b0 = PLANE(0), b1 = PLANE(1), b2 = PLANE(2), b3 = PLANE(3);
     const __m512i l01 = _mm512_unpacklo_epi8(b0, b1), h01 = _mm512_unpackhi_epi8(b0, b1);
     const __m512i l23 = _mm512_unpacklo_epi8(b2, b3), h23 = _mm512_unpackhi_epi8(b2, b3);
     d[0] = _mm512_unpacklo_epi16(l01, l23);
@@ -306,34 +310,23 @@ AM_TGT_VBMI void am_fast_add_tab_run(const am_fast_add_tab *t, size_t n, const v
                                      const void *in2, void *output)
 {
     const am_add_params *p = &t->p;
-    __m512i pl1[4][4], pl2[4][4];
-    for (int k = 0; k < 4; k++)
-        for (int q = 0; q < 4; q++) {
-            pl1[k][q] = _mm512_load_si512(t->plane[0][k] + 64 * q);
-            pl2[k][q] = _mm512_load_si512(t->plane[1][k] + 64 * q);
-        }
     const rqs qo = rqs_make(p->out_mult, p->out_shift, p->out_offset);
     const int sgn = p->type == AM_I8;
-    const __m512i lo = _mm512_set1_epi8((char)p->act_min), hi = _mm512_set1_epi8((char)p->act_max);
+    const int32_t tmin = sgn ? -128 : 0, tmax = sgn ? 127 : 255;
+    const int clamp = p->act_min > tmin || p->act_max < tmax;
     const uint8_t *x1 = in1, *x2 = in2;
     uint8_t *o = output;
     for (size_t i = 0; i < n; i += 64) {
         const __mmask64 m = tail_mask64((int)(n - i < 64 ? n - i : 64));
         __m512i d1[4], d2[4], r[4];
-        tab_values(pl1, _mm512_maskz_loadu_epi8(m, x1 + i), d1);
-        tab_values(pl2, _mm512_maskz_loadu_epi8(m, x2 + i), d2);
+        tab_values(t->plane[0], _mm512_maskz_loadu_epi8(m, x1 + i), d1);
+        tab_values(t->plane[1], _mm512_maskz_loadu_epi8(m, x2 + i), d2);
         for (int j = 0; j < 4; j++)
             r[j] = rqs_apply(&qo, _mm512_add_epi32(d1[j], d2[j]));
         /* the packs interleave per 128-bit lane as the unpacks did: the
-         * bytes come out in element order */
-        const __m512i a = _mm512_packs_epi32(r[0], r[1]), b = _mm512_packs_epi32(r[2], r[3]);
-        __m512i x = sgn ? _mm512_packs_epi16(a, b) : _mm512_packus_epi16(a, b);
-        x = sgn ? _mm512_min_epi8(_mm512_max_epi8(x, lo), hi)
-                : _mm512_min_epu8(_mm512_max_epu8(x, lo), hi);
-        if (m == ~(__mmask64)0)
-            _mm512_storeu_si512(o + i, x);
-        else
-            _mm512_mask_storeu_epi8(o + i, m, x);
+         * bytes come out in element order, no permutation */
+        clamp_store64(sgn, clamp, p->act_min, p->act_max,
+                      pack64_lanes(sgn, r[0], r[1], r[2], r[3]), o + i, m);
     }
 }
 
@@ -346,8 +339,10 @@ int am_fast_lut_supported(void)
 
 /* VPERMI2B looks up 128 entries by the low 7 bits; two of them and a
  * blend on the top bit cover the 256 entries. */
-__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void
-am_fast_lut(const uint8_t lut[256], size_t n, const void *input, void *output)
+#define LUT64(v)                                                                          \
+    _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), _mm512_permutex2var_epi8(t0, v, t1),    \
+                           _mm512_permutex2var_epi8(t2, v, t3))
+AM_TGT_VBMI void am_fast_lut(const uint8_t lut[256], size_t n, const void *input, void *output)
 {
     const __m512i t0 = _mm512_loadu_si512(lut), t1 = _mm512_loadu_si512(lut + 64);
     const __m512i t2 = _mm512_loadu_si512(lut + 128), t3 = _mm512_loadu_si512(lut + 192);
@@ -356,18 +351,15 @@ am_fast_lut(const uint8_t lut[256], size_t n, const void *input, void *output)
     size_t i = 0;
     for (; i + 64 <= n; i += 64) { /* plain loads and stores: masked ones are slower */
         const __m512i v = _mm512_loadu_si512(x + i);
-        const __m512i lo = _mm512_permutex2var_epi8(t0, v, t1);
-        const __m512i hi = _mm512_permutex2var_epi8(t2, v, t3);
-        _mm512_storeu_si512(y + i, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+        _mm512_storeu_si512(y + i, LUT64(v));
     }
     if (i < n) {
         const __mmask64 m = ((__mmask64)1 << (n - i)) - 1;
         const __m512i v = _mm512_maskz_loadu_epi8(m, x + i);
-        const __m512i lo = _mm512_permutex2var_epi8(t0, v, t1);
-        const __m512i hi = _mm512_permutex2var_epi8(t2, v, t3);
-        _mm512_mask_storeu_epi8(y + i, m, _mm512_mask_blend_epi8(_mm512_movepi8_mask(v), lo, hi));
+        _mm512_mask_storeu_epi8(y + i, m, LUT64(v));
     }
 }
+#undef LUT64
 
 #else /* not x86-64 */
 

@@ -16,6 +16,7 @@
 #define AM_INL static inline __attribute__((always_inline)) AM_TGT
 #define AM_TGT_VBMI                                                                        \
     __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi")))
+#define AM_INL_VBMI static inline __attribute__((always_inline)) AM_TGT_VBMI
 #else
 #define AM_FAST_X86 0
 #endif
@@ -227,17 +228,20 @@ AM_INL __m512i rq64_apply(const am_fast_conv *s, const int32_t *mult, const int3
                                    : rqc_apply(&q, x, 0);
 }
 
-/* Stores the requantized 32-bit results (zero point added) of up to 64
- * consecutive channels, r0 first: saturating packs (VPACK* work per
- * 128-bit lane, so a dword permutation restores the order), then the
- * activation clamp on bytes where it is narrower than the type. */
-AM_INL void pack64_store(int sgn, int clamp, int32_t act_min, int32_t act_max, __m512i r0,
-                         __m512i r1, __m512i r2, __m512i r3, uint8_t *o, __mmask64 m)
+/* Saturating packs of four vectors of 32-bit results to 64 bytes, in
+ * the order VPACK* leave them (they work per 128-bit lane): lane L of
+ * the result holds lane L of r0, r1, r2 and r3. */
+AM_INL __m512i pack64_lanes(int sgn, __m512i r0, __m512i r1, __m512i r2, __m512i r3)
 {
     const __m512i a = _mm512_packs_epi32(r0, r1), b = _mm512_packs_epi32(r2, r3);
-    __m512i x = sgn ? _mm512_packs_epi16(a, b) : _mm512_packus_epi16(a, b);
-    x = _mm512_permutexvar_epi32(
-        _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0), x);
+    return sgn ? _mm512_packs_epi16(a, b) : _mm512_packus_epi16(a, b);
+}
+
+/* The activation clamp on bytes where it is narrower than the type,
+ * then the store of the bytes m selects. */
+AM_INL void clamp_store64(int sgn, int clamp, int32_t act_min, int32_t act_max, __m512i x,
+                          uint8_t *o, __mmask64 m)
+{
     if (clamp) {
         const __m512i lo = _mm512_set1_epi8((char)act_min);
         const __m512i hi = _mm512_set1_epi8((char)act_max);
@@ -248,6 +252,18 @@ AM_INL void pack64_store(int sgn, int clamp, int32_t act_min, int32_t act_max, _
         _mm512_storeu_si512(o, x); /* masked stores are slower */
     else
         _mm512_mask_storeu_epi8(o, m, x);
+}
+
+/* Stores the requantized 32-bit results (zero point added) of up to 64
+ * consecutive channels, r0 first: saturating packs (a dword permutation
+ * restores the order the packs interleave), then clamp_store64. */
+AM_INL void pack64_store(int sgn, int clamp, int32_t act_min, int32_t act_max, __m512i r0,
+                         __m512i r1, __m512i r2, __m512i r3, uint8_t *o, __mmask64 m)
+{
+    const __m512i x = _mm512_permutexvar_epi32(
+        _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0),
+        pack64_lanes(sgn, r0, r1, r2, r3));
+    clamp_store64(sgn, clamp, act_min, act_max, x, o, m);
 }
 
 AM_INL void store_pack64(const am_fast_conv *s, __m512i r0, __m512i r1, __m512i r2, __m512i r3,
